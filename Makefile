@@ -1,0 +1,40 @@
+# venuekit: two commands for a fresh machine — `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DATA ?= var
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install test-deps bench messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install
+ifdef DEMO
+	$(BIN)/venuekit --data $(DATA) demo
+endif
+	$(BIN)/venuekit --data $(DATA) serve --host $(HOST) --port $(PORT)
+
+test-deps:
+	bash scripts/test-deps.sh
+
+test: install test-deps
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/load.py
+
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -o webapp/translations/messages.pot .
+
+clean:
+	rm -rf $(VENV) build *.egg-info

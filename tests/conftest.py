@@ -1,0 +1,75 @@
+"""Fixtures shared by the web-app tests: an app over a fresh data directory, clients, helpers."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from webapp.app import create_app
+from webapp.domain import codes
+from webapp.services import assembly, auth, ballots, ideas
+
+
+@pytest.fixture
+def app(tmp_path):
+    return create_app({"DATA_DIR": str(tmp_path / "data"), "TESTING": True})
+
+
+@pytest.fixture
+def store(app):
+    return app.extensions["venuekit"].store
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def csrf_from(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture
+def organiser(app, store):
+    """A test client signed in as the organiser (passphrase set from the setup code)."""
+    client = app.test_client()
+    page = client.get("/organiser/signin").get_data(as_text=True)
+    response = client.post(
+        "/organiser/signin",
+        data={"csrf_token": csrf_from(page), "setup_code": auth.setup_code(store), "passphrase": "correct horse"},
+    )
+    assert response.status_code == 303
+    client.csrf = csrf_from(client.get("/organiser/").get_data(as_text=True))
+    return client
+
+
+def make_assembly(store, *, method: str = "approval", groups: int = 3, phase: str = "voting",
+                  voters: int = 8, **limits) -> dict:
+    """Drive the services to a given phase: groups, two ideas each, ballot codes."""
+    assembly.update_settings(store, {"num_groups": groups, "method": method, **limits})
+    made: dict = {"groups": assembly.groups(store), "codes": []}
+    if phase == "setup":
+        return made
+    assembly.set_phase(store, "submission")
+    for group in made["groups"]:
+        ideas.save_for_group(
+            store, group["id"], [(f"Idea {group['number']}a", "detail"), (f"Idea {group['number']}b", "")]
+        )
+    made["codes"] = ballots.issue_codes(store, voters)
+    if phase in ("voting", "results"):
+        assembly.set_phase(store, "voting")
+    if phase == "results":
+        assembly.set_phase(store, "results")
+    made["ideas"] = ideas.visible(store)
+    return made
+
+
+@pytest.fixture
+def voting(store):
+    return make_assembly(store)
+
+
+def display_ballot(code: str) -> str:
+    return codes.display(code, codes.BALLOT)

@@ -1,0 +1,1 @@
+"""venuekit web app: the kit's brain."""

@@ -1,0 +1,104 @@
+"""Participant calls: the assembly, a group's ideas, a ballot. Authorised by the code itself."""
+from __future__ import annotations
+
+from flask import jsonify
+
+from webapp.domain import codes
+from webapp.domain.errors import N_, Conflict, DomainError
+from webapp.domain.phases import Phase
+from webapp.security import store
+from webapp.services import assembly, ballots, ideas, results
+
+from . import bp
+from .common import bearer_role, guarded, json_body
+
+
+def assembly_json(state: dict) -> dict:
+    return {
+        "id": state["id"],
+        "question": state["question"],
+        "briefing": state["briefing"],
+        "phase": state["phase"].value,
+        "ideas_per_group": state["ideas_per_group"],
+        "num_groups": state["num_groups"],
+        "rules": state["rules"].as_dict(),
+        "revealed": state["revealed"],
+        "counts": assembly.counts(store()),
+    }
+
+
+def idea_json(idea: dict) -> dict:
+    return {"id": idea["id"], "number": idea["number"], "title": idea["title"], "detail": idea["detail"] or ""}
+
+
+@bp.get("/assembly")
+def get_assembly():
+    return jsonify(assembly_json(assembly.get(store())))
+
+
+def _group_json(group: dict) -> dict:
+    state = assembly.get(store())
+    return {
+        "group": {"number": group["number"], "name": group["name"], "code": group["code"]},
+        "ideas_per_group": state["ideas_per_group"],
+        "editable": state["phase"] is Phase.SUBMISSION,
+        "ideas": [{**idea_json(i), "slot": i["slot"]} for i in ideas.for_group(store(), group["id"])],
+    }
+
+
+@bp.get("/group-codes/<code>")
+def get_group(code: str):
+    return jsonify(_group_json(guarded(assembly.group_by_code, store(), code)))
+
+
+@bp.put("/group-codes/<code>/ideas")
+def put_group_ideas(code: str):
+    body = json_body()
+    group = guarded(assembly.group_by_code, store(), code)
+    entries = body.get("ideas")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise DomainError("bad_json", N_("'ideas' must be a list of objects with a title and detail."))
+    ideas.save_for_group(store(), group["id"], [(e.get("title") or "", e.get("detail") or "") for e in entries])
+    return jsonify(_group_json(group))
+
+
+def _ballot_json(view: dict) -> dict:
+    ballot = view["ballot"]
+    return {
+        "code": view["code"],
+        "display_code": codes.display(view["code"], codes.BALLOT),
+        "phase": view["assembly"]["phase"].value,
+        "rules": view["assembly"]["rules"].as_dict(),
+        "ideas": [idea_json(i) for i in view["ideas"]],
+        "ballot": None if ballot is None else {
+            "choices": ballot["choices"], "source": ballot["source"], "revision": ballot["revision"]
+        },
+    }
+
+
+@bp.get("/ballot-codes/<code>")
+def get_ballot(code: str):
+    return jsonify(_ballot_json(guarded(ballots.ballot_view, store(), code)))
+
+
+def parse_choices(body: dict) -> dict[str, int]:
+    choices = body.get("choices")
+    if not isinstance(choices, dict):
+        raise DomainError("bad_json", N_("'choices' must be an object of idea id to a number."))
+    return choices
+
+
+@bp.put("/ballot-codes/<code>/ballot")
+def put_ballot(code: str):
+    body = json_body()
+    guarded(ballots.lookup, store(), code)
+    ballots.cast(store(), code, parse_choices(body), source="phone")
+    return jsonify(_ballot_json(ballots.ballot_view(store(), code)))
+
+
+@bp.get("/results")
+def get_results():
+    state = assembly.get(store())
+    if bearer_role() != "organiser" and not (state["phase"] is Phase.RESULTS and state["revealed"]):
+        raise Conflict("not_revealed", N_("Results are shown once the organiser reveals them."))
+    return jsonify(results.tally_export(store()))

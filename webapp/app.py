@@ -1,0 +1,102 @@
+"""The Flask app factory: one kit's web app over its data directory."""
+from __future__ import annotations
+
+import gzip
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, request
+from flask_babel import Babel, get_locale
+
+from webapp.live import LiveFeed
+from webapp.security import GuessLimiter, check_csrf, csrf_token
+from webapp.services import assembly, auth
+from webapp.storage import Store, open_store
+
+LANGUAGES = ("en", "cy")
+COMPRESS_MIN = 500
+CSP = (
+    "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+@dataclass
+class Kit:
+    """What the app holds for its kit: the store, the guess limiter and the live feed."""
+
+    store: Store
+    limiter: GuessLimiter
+    live: LiveFeed
+    data_dir: Path
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(__name__)
+    app.config.from_mapping(
+        DATA_DIR=os.environ.get("VENUEKIT_DATA", "var"),
+        MAX_CONTENT_LENGTH=64 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="venuekit_staff",
+        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        BABEL_DEFAULT_LOCALE="en",
+        BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
+        KIT_NAME="venuekit",
+    )
+    if test_config:
+        app.config.update(test_config)
+    data_dir = Path(app.config["DATA_DIR"])
+    store = open_store(data_dir)
+    assembly.ensure_assembly(store)
+    app.secret_key = auth.secret_key(store)
+    app.extensions["venuekit"] = Kit(store, GuessLimiter(), LiveFeed(store), data_dir)
+
+    Babel(app, locale_selector=_select_locale)
+    app.jinja_env.globals.update(csrf_token=csrf_token, get_locale=get_locale)
+    app.before_request(check_csrf)
+    app.after_request(_harden_and_compress)
+
+    from webapp import errors
+    from webapp.api import bp as api_bp
+    from webapp.web import live_socket, organiser, participant, projector, steward
+
+    errors.register(app)
+    app.register_blueprint(participant.bp)
+    app.register_blueprint(organiser.bp)
+    app.register_blueprint(steward.bp)
+    app.register_blueprint(projector.bp)
+    app.register_blueprint(api_bp)
+    live_socket.register(app)
+    return app
+
+
+def _select_locale() -> str | None:
+    # A ?lang= link works in a cookie-less portal window; otherwise follow the phone's language.
+    wanted = request.args.get("lang")
+    if wanted in LANGUAGES:
+        return wanted
+    return request.accept_languages.best_match(LANGUAGES)
+
+
+def _harden_and_compress(response):
+    response.headers.setdefault("Content-Security-Policy", CSP)
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if response.mimetype.startswith("text/html"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    if (
+        "gzip" in request.headers.get("Accept-Encoding", "")
+        and not response.direct_passthrough
+        and response.status_code == 200
+        and response.mimetype.split("/")[0] in ("text", "application")
+        and "Content-Encoding" not in response.headers
+    ):
+        body = response.get_data()
+        if len(body) >= COMPRESS_MIN:
+            response.set_data(gzip.compress(body, compresslevel=6))
+            response.headers["Content-Encoding"] = "gzip"
+            response.headers["Vary"] = "Accept-Encoding"
+    return response

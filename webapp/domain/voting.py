@@ -1,0 +1,158 @@
+"""Voting methods: what a valid ballot is, the per-ballot idea order, and the tally."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+from .errors import N_, DomainError
+
+METHODS = ("approval", "dot", "ranked")
+METHOD_NAMES = {"approval": "Approval", "dot": "Dot voting", "ranked": "Ranked (Borda count)"}
+
+
+class BallotError(DomainError):
+    """A ballot, or voting limits, that the method's rules refuse."""
+
+
+@dataclass(frozen=True)
+class Rules:
+    """A voting method and its limits.
+
+    approval: choose up to `max_choices` ideas. dot: spread `points` points, at most
+    `max_per_idea` on one idea. ranked: rank up to `max_choices` ideas (Borda count).
+    """
+
+    method: str = "approval"
+    max_choices: int = 5
+    points: int = 10
+    max_per_idea: int = 3
+
+    def __post_init__(self) -> None:
+        if self.method not in METHODS:
+            raise BallotError("bad_method", N_("Unknown voting method %(name)s."), name=self.method)
+        for name in ("max_choices", "points", "max_per_idea"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
+                raise BallotError("bad_limit", N_("%(name)s must be a whole number from 1 to 100."), name=name)
+        if self.method == "dot" and self.max_per_idea > self.points:
+            raise BallotError("bad_limit", N_("Points per idea cannot be more than the points in all."))
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> "Rules":
+        known = {k: data[k] for k in ("method", "max_choices", "points", "max_per_idea") if k in data}
+        return cls(**known)
+
+
+def ballot_order(ballot_id: str, idea_ids: Iterable[str]) -> list[str]:
+    """A stable order per ballot, different between ballots, to spread position bias."""
+    return sorted(
+        idea_ids, key=lambda i: hashlib.sha256(f"{ballot_id}:{i}".encode()).digest()
+    )
+
+
+def validate(rules: Rules, choices: Mapping[str, int], valid_ids: set[str]) -> dict[str, int]:
+    """Return the ballot's choices in canonical form, or raise BallotError.
+
+    approval: {idea: 1}; dot: {idea: points}; ranked: {idea: rank}, ranks renumbered 1..n in
+    the order given so a skipped rank number (1, 3) counts as (1, 2).
+    """
+    cleaned: dict[str, int] = {}
+    for idea_id, value in choices.items():
+        if idea_id not in valid_ids:
+            raise BallotError("unknown_idea", N_("The ballot names an idea that is not on the ballot."))
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise BallotError("bad_value", N_("Every choice must be a whole number."))
+        if value < 0:
+            raise BallotError("bad_value", N_("A choice cannot be negative."))
+        if value:
+            cleaned[idea_id] = value
+    if not cleaned:
+        raise BallotError("empty_ballot", N_("Choose at least one idea."))
+    if rules.method == "approval":
+        if any(v != 1 for v in cleaned.values()):
+            raise BallotError("bad_value", N_("This ballot only ticks ideas."))
+        if len(cleaned) > rules.max_choices:
+            raise BallotError("too_many", N_("Choose at most %(n)d ideas."), n=rules.max_choices)
+    elif rules.method == "dot":
+        if any(v > rules.max_per_idea for v in cleaned.values()):
+            raise BallotError("too_many", N_("At most %(n)d points on one idea."), n=rules.max_per_idea)
+        if sum(cleaned.values()) > rules.points:
+            raise BallotError("too_many", N_("At most %(n)d points in all."), n=rules.points)
+    else:
+        if len(cleaned) > rules.max_choices:
+            raise BallotError("too_many", N_("Rank at most %(n)d ideas."), n=rules.max_choices)
+        if len(set(cleaned.values())) != len(cleaned):
+            raise BallotError("duplicate_rank", N_("Each rank can be given to one idea only."))
+        if max(cleaned.values()) > rules.max_choices:
+            raise BallotError("bad_value", N_("Ranks go from 1 to %(n)d."), n=rules.max_choices)
+        ordered = sorted(cleaned, key=cleaned.__getitem__)
+        cleaned = {idea_id: pos for pos, idea_id in enumerate(ordered, start=1)}
+    return cleaned
+
+
+@dataclass
+class TallyRow:
+    idea_id: str
+    number: int
+    score: int = 0
+    supporters: int = 0
+    firsts: int = 0
+    rank: int = 0
+    tied: bool = False
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Tally:
+    method: str
+    ballots: int
+    rows: list[TallyRow] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"method": self.method, "ballots": self.ballots, "rows": [r.as_dict() for r in self.rows]}
+
+
+def points_for(rules: Rules, value: int) -> int:
+    """What one choice adds to an idea's score (Borda: rank 1 of K scores K)."""
+    if rules.method == "ranked":
+        return rules.max_choices - value + 1
+    return value
+
+
+def tally(rules: Rules, ideas: Sequence[tuple[str, int]], ballots: Iterable[Mapping[str, int]]) -> Tally:
+    """Count ballots for the ideas given as (id, number) pairs.
+
+    Order: score, then supporters (ballots that gave the idea anything), then — ranked only —
+    first preferences. Ideas equal on all three share a rank and are listed by idea number.
+    Choices for ideas not in `ideas` (hidden or merged away) are ignored.
+    """
+    rows = {idea_id: TallyRow(idea_id, number) for idea_id, number in ideas}
+    count = 0
+    for ballot in ballots:
+        count += 1
+        for idea_id, value in ballot.items():
+            row = rows.get(idea_id)
+            if row is None or value <= 0:
+                continue
+            row.score += points_for(rules, value)
+            row.supporters += 1
+            if rules.method == "ranked" and value == 1:
+                row.firsts += 1
+
+    def strength(r: TallyRow) -> tuple[int, int, int]:
+        return (r.score, r.supporters, r.firsts)
+
+    ordered = sorted(rows.values(), key=lambda r: (tuple(-x for x in strength(r)), r.number))
+    for pos, row in enumerate(ordered):
+        if pos and strength(ordered[pos - 1]) == strength(row):
+            row.rank = ordered[pos - 1].rank
+            row.tied = ordered[pos - 1].tied = True
+        else:
+            row.rank = pos + 1
+    return Tally(rules.method, count, ordered)

@@ -1,0 +1,40 @@
+"""The production server: gunicorn, one process with threads (field truth 8)."""
+from __future__ import annotations
+
+from gunicorn.app.base import BaseApplication
+
+
+class KitServer(BaseApplication):
+    """Runs the app in gunicorn's threaded worker.
+
+    One worker process: the live feed and the guess limiter live in memory, and a Pi has no
+    cores to spare. Threads serve slow phones and the WebSockets (flask-sock holds a thread
+    per socket), so there are enough for a room plus a few screens.
+    """
+
+    def __init__(self, app, *, host: str, port: int, threads: int = 32, access_log: bool = False):
+        self.application = app
+        self.options = {
+            "bind": f"{host}:{port}",
+            "workers": 1,
+            "worker_class": "gthread",
+            "threads": threads,
+            "timeout": 60,
+            "graceful_timeout": 5,
+            "keepalive": 5,
+            "accesslog": "-" if access_log else None,
+            "errorlog": "-",
+            "loglevel": "info",
+            # A phone behind a captive portal sends small requests; refuse absurd ones early.
+            "limit_request_line": 4096,
+            "limit_request_fields": 60,
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            if value is not None:
+                self.cfg.set(key, value)
+
+    def load(self):
+        return self.application

@@ -1,0 +1,130 @@
+"""Ideas: a group's own list while submission is open, and the organiser's moderation."""
+from __future__ import annotations
+
+from webapp.domain.errors import N_, Conflict, DomainError, NotFound
+from webapp.domain.phases import accepts_ideas, allows_moderation
+from webapp.storage import Store
+
+from . import assembly
+from .common import clean_text, new_id, now
+
+TITLE_MAX = 120
+DETAIL_MAX = 600
+
+
+def for_group(store: Store, group_id: str) -> list[dict]:
+    return store.query("SELECT * FROM ideas WHERE group_id = ? ORDER BY slot", [group_id])
+
+
+def save_for_group(store: Store, group_id: str, entries: list[tuple[str, str]]) -> list[dict]:
+    """Set a group's ideas slot by slot: a blank title removes the idea in that slot.
+
+    Every entry is checked before anything is written, so a bad entry changes nothing.
+    """
+    current = assembly.get(store)
+    if not accepts_ideas(current["phase"]):
+        raise Conflict("wrong_phase", N_("Ideas can only be sent while submission is open."))
+    limit = current["ideas_per_group"]
+    cleaned = []
+    for slot, (title, detail) in enumerate(entries, start=1):
+        title = clean_text(title, field=f"idea {slot} title", max_len=TITLE_MAX, required=False)
+        detail = clean_text(detail, field=f"idea {slot} detail", max_len=DETAIL_MAX, required=False)
+        if detail and not title:
+            raise DomainError("required", N_("Idea %(n)d has detail but no title."), n=slot)
+        cleaned.append((slot, title, detail))
+    if any(title for slot, title, _ in cleaned if slot > limit):
+        raise DomainError("too_many_ideas", N_("A group can send at most %(n)d ideas."), n=limit)
+    with store.write() as db:
+        if not db.execute("SELECT 1 FROM groups WHERE id = ?", [group_id]).fetchone():
+            raise NotFound("unknown_group", N_("There is no such group."))
+        existing = {
+            row["slot"]: row for row in db.query("SELECT * FROM ideas WHERE group_id = ?", [group_id])
+        }
+        for slot, title, detail in cleaned:
+            if not title:
+                continue
+            row = existing.pop(slot, None)
+            if row is None:
+                number = db.execute("SELECT coalesce(max(number), 0) + 1 FROM ideas").fetchone()[0]
+                db["ideas"].insert(
+                    {
+                        "id": new_id(), "number": number, "group_id": group_id, "slot": slot,
+                        "title": title, "detail": detail, "hidden": 0, "merged_into": None,
+                        "created_at": now(), "updated_at": now(),
+                    }
+                )
+            elif (row["title"], row["detail"]) != (title, detail):
+                db["ideas"].update(row["id"], {"title": title, "detail": detail, "updated_at": now()})
+        for row in existing.values():
+            db.execute("UPDATE ideas SET merged_into = NULL WHERE merged_into = ?", [row["id"]])
+            db.execute("DELETE FROM ideas WHERE id = ?", [row["id"]])
+    return for_group(store, group_id)
+
+
+def all_ideas(store: Store) -> list[dict]:
+    """Every idea with its group and the groups that proposed it (merged ideas included)."""
+    rows = store.query(
+        """SELECT ideas.*, groups.number AS group_number, groups.name AS group_name
+           FROM ideas JOIN groups ON groups.id = ideas.group_id ORDER BY ideas.number"""
+    )
+    by_id = {row["id"]: row for row in rows}
+    for row in rows:
+        row["proposers"] = [row["group_name"]]
+        row["proposer_numbers"] = [row["group_number"]]
+    for row in rows:
+        target = by_id.get(row["merged_into"]) if row["merged_into"] else None
+        if target is not None:
+            target["proposers"].append(row["group_name"])
+            target["proposer_numbers"].append(row["group_number"])
+    return rows
+
+
+def visible(store: Store) -> list[dict]:
+    """The ideas on the ballot: not hidden, not merged into another."""
+    return [row for row in all_ideas(store) if not row["hidden"] and not row["merged_into"]]
+
+
+def _moderate(store: Store):
+    current = assembly.get(store)
+    ballots = store.scalar("SELECT count(*) FROM ballots")
+    if not allows_moderation(current["phase"], ballots_cast=ballots):
+        raise Conflict(
+            "wrong_phase",
+            N_("Ideas can be moderated during submission, or in voting before any ballot is cast."),
+        )
+
+
+def _idea(db, idea_id: str) -> dict:
+    rows = list(db.query("SELECT * FROM ideas WHERE id = ?", [idea_id]))
+    if not rows:
+        raise NotFound("unknown_idea", N_("There is no such idea."))
+    return rows[0]
+
+
+def set_hidden(store: Store, idea_id: str, hidden: bool) -> None:
+    _moderate(store)
+    with store.write() as db:
+        _idea(db, idea_id)
+        db["ideas"].update(idea_id, {"hidden": int(hidden), "updated_at": now()})
+
+
+def merge(store: Store, source_id: str, target_id: str) -> None:
+    """Fold `source` into `target`: one idea on the ballot, both groups named as proposers."""
+    _moderate(store)
+    if source_id == target_id:
+        raise DomainError("merge_self", N_("An idea cannot be merged into itself."))
+    with store.write() as db:
+        source = _idea(db, source_id)
+        target = _idea(db, target_id)
+        if target["merged_into"]:
+            raise DomainError("merge_chain", N_("Merge into the idea that others were merged into."))
+        # Anything already folded into the source follows it, so proposers are never lost.
+        db.execute("UPDATE ideas SET merged_into = ? WHERE merged_into = ?", [target_id, source["id"]])
+        db["ideas"].update(source_id, {"merged_into": target_id, "updated_at": now()})
+
+
+def unmerge(store: Store, idea_id: str) -> None:
+    _moderate(store)
+    with store.write() as db:
+        _idea(db, idea_id)
+        db["ideas"].update(idea_id, {"merged_into": None, "updated_at": now()})

@@ -1,0 +1,89 @@
+"""One SQLite file per kit, opened in WAL mode; every write in one serialised transaction."""
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from .migrations import migrate
+
+DB_NAME = "venuekit.db"
+
+
+def _connect(path: Path) -> sqlite_utils.Database:
+    # isolation_level=None: transactions are begun explicitly (BEGIN IMMEDIATE) so a writer
+    # takes the lock up front instead of failing on upgrade from a read lock.
+    conn = sqlite3.connect(str(path), timeout=10, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    # FULL: a ballot acknowledged to a phone is on disk even if the power is pulled next.
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    conn.execute("PRAGMA busy_timeout=10000")
+    return sqlite_utils.Database(conn)
+
+
+class Store:
+    """The kit's database: a connection per thread and one writer at a time."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self.listeners: list = []
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = _connect(self.path)
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite_utils.Database]:
+        """A write transaction: committed (and synced) when the block ends, rolled back on error."""
+        db = self.db
+        with self._write_lock:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
+        for listener in list(self.listeners):
+            listener()
+
+    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
+        return list(self.db.query(sql, params))
+
+    def one(self, sql: str, params: tuple | dict = ()) -> dict | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: tuple | dict = ()):
+        row = self.db.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def data_version(self) -> int:
+        """Changes when another connection (another process or thread) commits."""
+        return self.db.execute("PRAGMA data_version").fetchone()[0]
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+
+def open_store(data_dir: Path | str) -> Store:
+    """Open (creating if needed) the kit's database under `data_dir` and migrate it forward."""
+    data_dir = Path(data_dir)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(data_dir / DB_NAME)
+    with store.write() as db:
+        migrate(db)
+    return store

@@ -1,0 +1,108 @@
+"""Recorded schema migrations: each runs once, in order, and is remembered in `_migrations`.
+
+Never edit or remove a migration that has shipped; add a new one. Never drop a table with data.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Callable
+
+import sqlite_utils
+
+Migration = Callable[[sqlite_utils.Database], None]
+MIGRATIONS: list[tuple[str, Migration]] = []
+
+
+def migration(name: str) -> Callable[[Migration], Migration]:
+    def register(fn: Migration) -> Migration:
+        MIGRATIONS.append((name, fn))
+        return fn
+
+    return register
+
+
+@migration("0001_initial")
+def _initial(db: sqlite_utils.Database) -> None:
+    db["settings"].create({"name": str, "value": str}, pk="name")
+    db["assembly"].create(
+        {
+            "id": str,
+            "question": str,
+            "briefing": str,
+            "phase": str,
+            "num_groups": int,
+            "ideas_per_group": int,
+            "rules": str,
+            "revealed": int,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"question", "phase", "rules"},
+        defaults={"briefing": "", "revealed": 0, "num_groups": 0, "ideas_per_group": 3},
+    )
+    db["groups"].create(
+        {"id": str, "number": int, "name": str, "code": str, "created_at": str},
+        pk="id",
+        not_null={"number", "name", "code"},
+    )
+    db["groups"].create_index(["number"], unique=True)
+    db["groups"].create_index(["code"], unique=True)
+    db["ideas"].create(
+        {
+            "id": str,
+            "number": int,
+            "group_id": str,
+            "slot": int,
+            "title": str,
+            "detail": str,
+            "hidden": int,
+            "merged_into": str,
+            "created_at": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"number", "group_id", "slot", "title"},
+        defaults={"detail": "", "hidden": 0},
+        foreign_keys=[("group_id", "groups", "id"), ("merged_into", "ideas", "id")],
+    )
+    db["ideas"].create_index(["number"], unique=True)
+    db["ideas"].create_index(["group_id", "slot"], unique=True)
+    db["ballot_codes"].create(
+        {"code": str, "ballot_id": str, "batch": int, "issued_at": str},
+        pk="code",
+        not_null={"ballot_id", "batch"},
+    )
+    db["ballot_codes"].create_index(["ballot_id"], unique=True)
+    db["ballots"].create(
+        {"ballot_id": str, "choices": str, "source": str, "revision": int, "cast_at": str},
+        pk="ballot_id",
+        not_null={"choices", "source", "revision"},
+        foreign_keys=[("ballot_id", "ballot_codes", "ballot_id")],
+    )
+    db["staff_codes"].create(
+        {"code_hash": str, "role": str, "label": str, "created_at": str, "revoked": int},
+        pk="code_hash",
+        defaults={"revoked": 0},
+    )
+    db["api_tokens"].create(
+        {"token_hash": str, "role": str, "label": str, "created_at": str},
+        pk="token_hash",
+    )
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied now."""
+    if "_migrations" not in db.table_names():
+        db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
+    done = {row["name"] for row in db["_migrations"].rows}
+    applied = []
+    for name, fn in MIGRATIONS:
+        if name in done:
+            continue
+        fn(db)
+        db["_migrations"].insert(
+            {"name": name, "applied_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+        )
+        applied.append(name)
+    return applied

@@ -1,0 +1,1 @@
+"""Server-rendered pages: participants, organiser, steward and the projector."""

@@ -1,0 +1,190 @@
+"""Organiser pages: sign-in, settings, phases, groups, codes, stewards, moderation, exports."""
+from __future__ import annotations
+
+from flask import (
+    Blueprint, Response, current_app, flash, get_flashed_messages, redirect, render_template, request,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from webapp.domain import codes
+from webapp.domain.errors import DomainError
+from webapp.domain.phases import ORDER, allows_moderation, allows_settings_change
+from webapp.domain.voting import METHOD_NAMES
+from webapp.security import client_identity, require_role, sign_in, sign_out, store
+from webapp.services import assembly, auth, ballots, ideas, results
+
+bp = Blueprint("organiser", __name__, url_prefix="/organiser")
+
+
+def _safe_next(target: str | None, default: str) -> str:
+    # Only same-site paths: a crafted ?next= must not send a signed-in organiser elsewhere.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return default
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def signin():
+    first_time = not auth.has_organiser(store())
+    error = None
+    status = 200
+    if request.method == "POST":
+        limiter = current_app.extensions["venuekit"].limiter
+        if limiter.wait_seconds(*client_identity()):
+            error, status = _("Too many wrong attempts. Wait a minute and try again."), 429
+        elif first_time or request.form.get("setup_code"):
+            try:
+                auth.use_setup_code(store(), request.form.get("setup_code", ""), request.form.get("passphrase", ""))
+            except DomainError as exc:
+                limiter.failed(*client_identity())
+                error, status = exc.translated(_), exc.status
+            else:
+                sign_in("organiser")
+                return redirect(url_for("organiser.overview"), 303)
+        elif auth.check_passphrase(store(), request.form.get("passphrase", "")):
+            sign_in("organiser")
+            return redirect(_safe_next(request.args.get("next"), url_for("organiser.overview")), 303)
+        else:
+            limiter.failed(*client_identity())
+            error, status = _("That passphrase is not right."), 401
+    return render_template("organiser/signin.html", first_time=first_time, error=error), status
+
+
+@bp.post("/signout")
+def signout():
+    sign_out()
+    return redirect(url_for("participant.landing"), 303)
+
+
+def _page(template: str, status: int = 200, **context):
+    state = assembly.get(store())
+    return render_template(
+        template, assembly=state, counts=assembly.counts(store()), phases=ORDER,
+        methods=METHOD_NAMES, settings_open=allows_settings_change(state["phase"]), **context
+    ), status
+
+
+def _act(action, success: str, endpoint: str = "organiser.overview", **kwargs):
+    """Run a change; on success come back with a notice, on refusal show why on the same page."""
+    try:
+        action()
+    except DomainError as exc:
+        flash(exc.translated(_), "error")
+    else:
+        flash(success, "notice")
+    return redirect(url_for(endpoint, **kwargs), 303)
+
+
+def _flash_args() -> dict:
+    messages = dict(get_flashed_messages(with_categories=True))
+    return {"error": messages.get("error"), "notice": messages.get("notice")}
+
+
+@bp.get("/")
+@require_role("organiser")
+def overview():
+    return _page("organiser/overview.html", **_flash_args())
+
+
+@bp.post("/settings")
+@require_role("organiser")
+def settings():
+    form = request.form.to_dict()
+    return _act(lambda: assembly.update_settings(store(), form), _("Settings saved."))
+
+
+@bp.post("/phase")
+@require_role("organiser")
+def phase():
+    target = request.form.get("phase", "")
+    return _act(lambda: assembly.set_phase(store(), target), _("The phase has changed."))
+
+
+@bp.post("/reveal")
+@require_role("organiser")
+def reveal():
+    show = request.form.get("reveal") == "1"
+    done = _("Results are on the screen.") if show else _("Results are hidden again.")
+    return _act(lambda: assembly.reveal(store(), show), done)
+
+
+@bp.get("/groups")
+@require_role("organiser")
+def groups():
+    rows = [
+        {**g, "display": codes.display(g["code"], codes.GROUP), "count": len(ideas.for_group(store(), g["id"]))}
+        for g in assembly.groups(store())
+    ]
+    return _page("organiser/groups.html", groups=rows, **_flash_args())
+
+
+@bp.post("/groups/<group_id>/name")
+@require_role("organiser")
+def rename_group(group_id: str):
+    name = request.form.get("name", "")
+    return _act(lambda: assembly.rename_group(store(), group_id, name), _("Group renamed."), "organiser.groups")
+
+
+@bp.get("/ideas")
+@require_role("organiser")
+def idea_list():
+    state = assembly.get(store())
+    can_moderate = allows_moderation(state["phase"], ballots_cast=assembly.counts(store())["ballots_cast"])
+    return _page("organiser/ideas.html", ideas=ideas.all_ideas(store()), can_moderate=can_moderate, **_flash_args())
+
+
+@bp.post("/ideas/<idea_id>/hide")
+@require_role("organiser")
+def hide(idea_id: str):
+    hidden = request.form.get("hidden") == "1"
+    return _act(lambda: ideas.set_hidden(store(), idea_id, hidden), _("Idea updated."), "organiser.idea_list")
+
+
+@bp.post("/ideas/<idea_id>/merge")
+@require_role("organiser")
+def merge(idea_id: str):
+    target = request.form.get("into", "")
+    if target:
+        action = lambda: ideas.merge(store(), idea_id, target)  # noqa: E731
+    else:
+        action = lambda: ideas.unmerge(store(), idea_id)  # noqa: E731
+    return _act(action, _("Ideas updated."), "organiser.idea_list")
+
+
+@bp.route("/codes", methods=["GET", "POST"])
+@require_role("organiser")
+def ballot_codes():
+    if request.method == "POST":
+        count = request.form.get("count", "")
+        return _act(lambda: ballots.issue_codes(store(), count), _("Ballot codes created."), "organiser.ballot_codes")
+    rows = [{**r, "display": codes.display(r["code"], codes.BALLOT)} for r in ballots.list_codes(store())]
+    return _page("organiser/codes.html", codes=rows, **_flash_args())
+
+
+@bp.route("/stewards", methods=["GET", "POST"])
+@require_role("organiser")
+def stewards():
+    new_code = None
+    status = 200
+    error = None
+    if request.method == "POST":
+        if request.form.get("revoke"):
+            return _act(lambda: auth.revoke_steward_code(store(), request.form["revoke"]), _("Code withdrawn."), "organiser.stewards")
+        try:
+            new_code = codes.display(auth.create_steward_code(store(), request.form.get("label", "")), codes.STEWARD)
+        except DomainError as exc:
+            error, status = exc.translated(_), exc.status
+    return _page("organiser/stewards.html", status, stewards=auth.steward_codes(store()), new_code=new_code, error=error)
+
+
+@bp.get("/export/<name>.<fmt>")
+@require_role("organiser")
+def export(name: str, fmt: str):
+    if name not in ("ideas", "ballots", "tally") or fmt not in ("csv", "json"):
+        return redirect(url_for("organiser.overview"))
+    body, mimetype = results.export(store(), name, fmt)
+    return Response(
+        body, mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="venuekit-{name}.{fmt}"'},
+    )

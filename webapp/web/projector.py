@@ -1,0 +1,28 @@
+"""The projector: counts while the assembly runs, the leaderboard once revealed."""
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from webapp.domain.phases import Phase
+from webapp.security import store
+from webapp.services import assembly, results
+
+bp = Blueprint("projector", __name__, url_prefix="/projector")
+
+
+def _context() -> dict:
+    state = assembly.get(store())
+    revealed = state["phase"] is Phase.RESULTS and state["revealed"]
+    # The tally is only computed once it may be shown: nothing leaks before the reveal.
+    board = results.leaderboard(store()) if revealed else []
+    return {"assembly": state, "counts": assembly.counts(store()), "board": board}
+
+
+@bp.get("/")
+def screen():
+    return render_template("projector.html", **_context())
+
+
+@bp.get("/fragment")
+def fragment():
+    return render_template("_projector_body.html", **_context())
