@@ -6,7 +6,7 @@ DATA ?= var
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install test-deps bench messages clean
+.PHONY: run test install test-deps bench messages translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,11 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed translations
+
+# Compiled catalogues are build output; the .po files are the source.
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile -d webapp/translations
 
 run: install
 ifdef DEMO
@@ -34,7 +38,7 @@ bench: install
 	$(BIN)/python bench/load.py
 
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -o webapp/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o webapp/translations/messages.pot webapp
 
 clean:
 	rm -rf $(VENV) build *.egg-info

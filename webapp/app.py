@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, request
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, lazy_gettext as _l
 
 from webapp.live import LiveFeed
 from webapp.security import GuessLimiter, check_csrf, csrf_token
@@ -15,6 +15,12 @@ from webapp.services import assembly, auth
 from webapp.storage import Store, open_store
 
 LANGUAGES = ("en", "cy")
+PHASE_LABELS = {
+    "setup": _l("setup"),
+    "submission": _l("submission"),
+    "voting": _l("voting"),
+    "results": _l("results"),
+}
 COMPRESS_MIN = 500
 CSP = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -54,7 +60,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.extensions["venuekit"] = Kit(store, GuessLimiter(), LiveFeed(store), data_dir)
 
     Babel(app, locale_selector=_select_locale)
-    app.jinja_env.globals.update(csrf_token=csrf_token, get_locale=get_locale)
+    app.jinja_env.globals.update(
+        csrf_token=csrf_token, get_locale=get_locale, phase_label=lambda p: PHASE_LABELS[getattr(p, "value", p)]
+    )
     app.before_request(check_csrf)
     app.after_request(_harden_and_compress)
 

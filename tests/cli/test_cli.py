@@ -1,0 +1,75 @@
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from webapp.cli import build_parser, main
+from webapp.domain import codes
+from webapp.services import assembly, auth
+from webapp.storage import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def subcommands():
+    parser = build_parser()
+    action = next(a for a in parser._actions if a.dest == "command")
+    return action.choices
+
+
+def test_help_documents_every_command(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    assert "--data" in out
+    for name in subcommands():
+        assert name in out
+
+
+def test_every_command_and_option_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    for name, sub in subcommands().items():
+        assert f"venuekit {name}" in readme, name
+        for action in sub._actions:
+            for flag in action.option_strings:
+                if flag.startswith("--") and flag != "--help":
+                    assert flag in readme, (name, flag)
+
+
+def test_setup_code_prints_the_stored_code_and_a_new_one_once_used(tmp_path, capsys):
+    main(["--data", str(tmp_path), "setup-code"])
+    printed = capsys.readouterr().out.strip()
+    assert codes.is_valid(printed, codes.SETUP)
+    store = open_store(tmp_path)
+    assert codes.normalize(printed, codes.SETUP) == auth.setup_code(store)
+    auth.use_setup_code(store, printed, "a passphrase")
+    main(["--data", str(tmp_path), "setup-code"])
+    assert capsys.readouterr().out.strip() != printed
+
+
+def test_token_command_prints_a_working_token(tmp_path, capsys):
+    main(["--data", str(tmp_path), "token", "--role", "steward"])
+    token = capsys.readouterr().out.strip()
+    assert auth.token_role(open_store(tmp_path), token) == "steward"
+    with pytest.raises(SystemExit):
+        main(["--data", str(tmp_path), "token", "--role", "king"])
+
+
+def test_demo_seeds_an_assembly_in_voting(tmp_path, capsys):
+    main(["--data", str(tmp_path), "demo", "--voters", "5"])
+    out = capsys.readouterr().out
+    store = open_store(tmp_path)
+    assert assembly.get(store)["phase"].value == "voting"
+    assert assembly.counts(store)["ballots_cast"] == 5
+    main(["--data", str(tmp_path), "demo"])
+    assert "nothing changed" in capsys.readouterr().out
+    assert re.search(r"unused ballot codes: [0-9A-Z-]+", out)
+
+
+def test_console_script_runs(tmp_path):
+    exe = Path(sys.executable).with_name("venuekit")
+    result = subprocess.run([str(exe), "--data", str(tmp_path), "setup-code"], capture_output=True, text=True, check=True)
+    assert codes.is_valid(result.stdout.strip(), codes.SETUP)
