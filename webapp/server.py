@@ -35,6 +35,9 @@ class KitServer(BaseApplication):
         for key, value in self.options.items():
             if value is not None:
                 self.cfg.set(key, value)
+        # Newer gunicorn opens a control socket in $HOME; the kit's service user has no use for it.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
 
     def load(self):
         return self.application
