@@ -9,6 +9,7 @@ from pathlib import Path
 from flask import Flask, request
 from flask_babel import Babel, get_locale, lazy_gettext as _l
 
+from webapp.config import load as load_settings
 from webapp.live import LiveFeed
 from webapp.security import GuessLimiter, check_csrf, csrf_token
 from webapp.services import assembly, auth
@@ -49,11 +50,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=12 * 3600,
         BABEL_DEFAULT_LOCALE="en",
         BABEL_TRANSLATION_DIRECTORIES=str(Path(__file__).parent / "translations"),
-        KIT_NAME="venuekit",
     )
     if test_config:
         app.config.update(test_config)
     data_dir = Path(app.config["DATA_DIR"])
+    app.config.update({k: v for k, v in load_settings(data_dir).items() if k not in (test_config or {})})
     store = open_store(data_dir)
     assembly.ensure_assembly(store)
     app.secret_key = auth.secret_key(store)
@@ -68,9 +69,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from webapp import errors
     from webapp.api import bp as api_bp
-    from webapp.web import live_socket, organiser, participant, projector, steward
+    from webapp.web import live_socket, organiser, participant, portal, projector, steward
 
     errors.register(app)
+    portal.register(app)
     app.register_blueprint(participant.bp)
     app.register_blueprint(organiser.bp)
     app.register_blueprint(steward.bp)

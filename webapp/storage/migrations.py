@@ -91,6 +91,16 @@ def _initial(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration("0002_portal_clients")
+def _portal_clients(db: sqlite_utils.Database) -> None:
+    # One row per phone address: whether its OS should be told "captive" or "online".
+    db["portal_clients"].create(
+        {"address": str, "state": str, "reason": str, "updated_at": str, "expires_at": str},
+        pk="address",
+        not_null={"state", "expires_at"},
+    )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded; return the names applied now."""
     if "_migrations" not in db.table_names():

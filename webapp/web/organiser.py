@@ -11,8 +11,10 @@ from webapp.domain import codes
 from webapp.domain.errors import DomainError
 from webapp.domain.phases import ORDER, allows_moderation, allows_settings_change
 from webapp.domain.voting import METHOD_NAMES
-from webapp.security import client_identity, require_role, sign_in, sign_out, store
+from webapp.security import client_identity, require_role, sign_out, store
 from webapp.services import assembly, auth, ballots, ideas, results
+
+from .portal import sign_in_staff
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
 
@@ -40,10 +42,10 @@ def signin():
                 limiter.failed(*client_identity())
                 error, status = exc.translated(_), exc.status
             else:
-                sign_in("organiser")
+                sign_in_staff("organiser")
                 return redirect(url_for("organiser.overview"), 303)
         elif auth.check_passphrase(store(), request.form.get("passphrase", "")):
-            sign_in("organiser")
+            sign_in_staff("organiser")
             return redirect(_safe_next(request.args.get("next"), url_for("organiser.overview")), 303)
         else:
             limiter.failed(*client_identity())

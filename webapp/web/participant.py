@@ -11,8 +11,13 @@ from webapp.security import client_identity, store
 from webapp.services import assembly, ballots, ideas
 
 from .forms import choices_from_form, group_entries
+from .portal import release_client
 
 bp = Blueprint("participant", __name__)
+
+
+def done_hint() -> str:
+    return _("You can close this window now. If your phone asks “Stay connected?”, tap Yes.")
 
 
 def phase_text(phase: Phase) -> str:
@@ -100,12 +105,13 @@ def group_page(code: str):
             error, status = exc.translated(_), exc.status
             slots = [{"title": t, "detail": d} for t, d in entries[:limit]]
         else:
+            release_client("ideas")
             return redirect(url_for("participant.group_page", code=group["code"], saved=1), 303)
     if not error:
         saved = {row["slot"]: row for row in ideas.for_group(store(), group["id"])}
         slots = [saved.get(i, {"title": "", "detail": ""}) for i in range(1, limit + 1)]
         if request.args.get("saved"):
-            notice = _("Saved. Your ideas are in. You can still change them until submission closes.")
+            notice = _("Saved. Your ideas are in. You can still change them until submission closes.") + " " + done_hint()
     editable = state["phase"] is Phase.SUBMISSION
     closed_text = {
         Phase.SETUP: _("Submission has not opened yet. Keep this page and try again soon."),
@@ -142,9 +148,10 @@ def ballot_page(code: str):
         except DomainError as exc:
             error, status = exc.translated(_), exc.status
         else:
+            release_client("ballot")
             return redirect(url_for("participant.ballot_page", code=code, saved=1), 303)
     elif request.args.get("saved"):
-        notice = _("Thank you — your vote is saved.")
+        notice = _("Thank you — your vote is saved.") + " " + done_hint()
     closed_text = {
         Phase.SETUP: _("Voting has not opened yet. Keep your slip and come back when it opens."),
         Phase.SUBMISSION: _("Voting has not opened yet. Keep your slip and come back when it opens."),

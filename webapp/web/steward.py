@@ -7,10 +7,11 @@ from flask_babel import gettext as _
 from webapp.domain import codes
 from webapp.domain.errors import DomainError
 from webapp.domain.phases import Phase
-from webapp.security import client_identity, require_role, sign_in, store
+from webapp.security import client_identity, require_role, store
 from webapp.services import assembly, auth, ballots
 
 from .forms import choices_from_form
+from .portal import sign_in_staff
 
 bp = Blueprint("steward", __name__, url_prefix="/steward")
 
@@ -24,7 +25,7 @@ def signin():
         if limiter.wait_seconds(*client_identity()):
             error, status = _("Too many wrong attempts. Wait a minute and try again."), 429
         elif auth.check_steward_code(store(), request.form.get("code", "")):
-            sign_in("steward")
+            sign_in_staff("steward")
             return redirect(url_for("steward.dashboard"), 303)
         else:
             limiter.failed(*client_identity())
