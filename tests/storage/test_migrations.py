@@ -54,3 +54,32 @@ def test_other_processes_see_committed_writes(tmp_path):
         db["settings"].insert({"name": "seen", "value": "yes"})
     conn = sqlite3.connect(tmp_path / "venuekit.db")
     assert conn.execute("SELECT value FROM settings WHERE name = 'seen'").fetchone() == ("yes",)
+
+
+def test_outbox_logs_every_upstream_change_in_the_same_transaction(tmp_path):
+    import json
+
+    from tests.conftest import make_assembly
+    from webapp.services import ballots, ideas
+
+    store = open_store(tmp_path)
+    made = make_assembly(store)
+    before = store.scalar("SELECT max(seq) FROM outbox")
+    ballots.cast(store, made["codes"][0], {made["ideas"][0]["id"]: 1})
+    rows = store.query("SELECT * FROM outbox WHERE seq > ?", [before])
+    assert [(r["record_type"], r["op"]) for r in rows] == [("ballot", "upsert")]
+    body = json.loads(rows[0]["body"])
+    assert body["choices"] == {made["ideas"][0]["id"]: 1} and body["revision"] == 1
+    dump = " ".join(r["body"] for r in store.query("SELECT body FROM outbox"))
+    for code in made["codes"]:
+        assert code not in dump
+    for group in made["groups"]:
+        assert group["code"] not in dump
+    # A failed write logs nothing.
+    try:
+        with store.write() as db:
+            db["groups"].update(made["groups"][0]["id"], {"name": "renamed"})
+            raise RuntimeError("power cut")
+    except RuntimeError:
+        pass
+    assert store.scalar("SELECT max(seq) FROM outbox WHERE seq > ?", [before]) == before + 1

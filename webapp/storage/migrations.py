@@ -101,6 +101,57 @@ def _portal_clients(db: sqlite_utils.Database) -> None:
     )
 
 
+# What goes upstream, per table: (record type, id column, columns sent). Codes never leave the kit.
+OUTBOX_TABLES = {
+    "assembly": ("assembly", "id", ["id", "question", "briefing", "phase", "num_groups",
+                                    "ideas_per_group", "rules", "revealed"]),
+    "groups": ("group", "id", ["id", "number", "name"]),
+    "ideas": ("idea", "id", ["id", "number", "group_id", "slot", "title", "detail", "hidden", "merged_into"]),
+    "ballots": ("ballot", "ballot_id", ["ballot_id", "choices", "source", "revision"]),
+}
+JSON_COLUMNS = {"rules", "choices"}
+
+
+def _json_of(prefix: str, columns: list[str]) -> str:
+    parts = []
+    for col in columns:
+        value = f"json({prefix}.{col})" if col in JSON_COLUMNS else f"{prefix}.{col}"
+        parts.append(f"'{col}', {value}")
+    return "json_object(" + ", ".join(parts) + ")"
+
+
+@migration("0003_outbox")
+def _outbox(db: sqlite_utils.Database) -> None:
+    """Every change to an upstream record is logged by trigger, in the same transaction."""
+    db.execute(
+        """CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            record_type TEXT NOT NULL,
+            record_id TEXT NOT NULL,
+            op TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )"""
+    )
+    stamp = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    for table, (record_type, id_col, columns) in OUTBOX_TABLES.items():
+        for event, prefix, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"), ("DELETE", "OLD", "delete")):
+            body = _json_of(prefix, columns) if op == "upsert" else f"json_object('{id_col}', OLD.{id_col})"
+            db.execute(
+                f"""CREATE TRIGGER outbox_{table}_{event.lower()} AFTER {event} ON {table}
+                BEGIN
+                    INSERT INTO outbox (record_type, record_id, op, body, created_at)
+                    VALUES ('{record_type}', {prefix}.{id_col}, '{op}', {body}, {stamp});
+                END"""
+            )
+    # Rows that existed before this migration are logged once, so the hub gets them too.
+    for table, (record_type, id_col, columns) in OUTBOX_TABLES.items():
+        db.execute(
+            f"""INSERT INTO outbox (record_type, record_id, op, body, created_at)
+                SELECT '{record_type}', {id_col}, 'upsert', {_json_of(table, columns)}, {stamp} FROM {table}"""
+        )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply every migration not yet recorded; return the names applied now."""
     if "_migrations" not in db.table_names():
