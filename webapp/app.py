@@ -69,17 +69,32 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from webapp import errors
     from webapp.api import bp as api_bp
-    from webapp.web import live_socket, organiser, participant, portal, projector, steward
+    from webapp.web import hub_link, live_socket, organiser, participant, portal, projector, steward
 
     errors.register(app)
-    portal.register(app)
+    if app.config.get("HUB"):
+        _register_hub(app, data_dir)
+    else:
+        portal.register(app)
     app.register_blueprint(participant.bp)
     app.register_blueprint(organiser.bp)
     app.register_blueprint(steward.bp)
     app.register_blueprint(projector.bp)
+    app.register_blueprint(hub_link.bp)
     app.register_blueprint(api_bp)
     live_socket.register(app)
     return app
+
+
+def _register_hub(app: Flask, data_dir: Path) -> None:
+    """Hub mode: the kit's own pages serve the online room; /hub adds kits and combined results."""
+    from webapp.hub import api as hub_api
+    from webapp.hub import pages as hub_pages
+    from webapp.hub.ingest import open_hub
+
+    app.extensions["venuekit_hub"] = open_hub(data_dir)
+    app.register_blueprint(hub_api.bp)
+    app.register_blueprint(hub_pages.bp)
 
 
 def _select_locale() -> str | None:

@@ -29,14 +29,25 @@ def test_help_documents_every_command(capsys):
         assert name in out
 
 
+def commands(parser, prefix="venuekit"):
+    """(command line, parser) for every command and nested subcommand."""
+    for action in parser._actions:
+        if isinstance(action, __import__("argparse")._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield f"{prefix} {name}", sub
+                yield from commands(sub, f"{prefix} {name}")
+
+
 def test_every_command_and_option_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
-    for name, sub in subcommands().items():
-        assert f"venuekit {name}" in readme, name
+    found = list(commands(build_parser()))
+    assert len(found) >= 9
+    for line, sub in found:
+        assert line in readme, line
         for action in sub._actions:
             for flag in action.option_strings:
                 if flag.startswith("--") and flag != "--help":
-                    assert flag in readme, (name, flag)
+                    assert flag in readme, (line, flag)
 
 
 def test_setup_code_prints_the_stored_code_and_a_new_one_once_used(tmp_path, capsys):

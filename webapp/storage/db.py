@@ -9,7 +9,7 @@ from typing import Iterator
 
 import sqlite_utils
 
-from .migrations import migrate
+from .migrations import MIGRATIONS, Migration, migrate
 
 DB_NAME = "venuekit.db"
 
@@ -79,11 +79,12 @@ class Store:
             self._local.db = None
 
 
-def open_store(data_dir: Path | str) -> Store:
-    """Open (creating if needed) the kit's database under `data_dir` and migrate it forward."""
+def open_store(data_dir: Path | str, name: str = DB_NAME,
+               migrations: list[tuple[str, Migration]] = MIGRATIONS) -> Store:
+    """Open (creating if needed) a database under `data_dir` and migrate it forward."""
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
-    store = Store(data_dir / DB_NAME)
+    store = Store(data_dir / name)
     with store.write() as db:
-        migrate(db)
+        migrate(db, migrations)
     return store

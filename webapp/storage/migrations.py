@@ -13,9 +13,11 @@ Migration = Callable[[sqlite_utils.Database], None]
 MIGRATIONS: list[tuple[str, Migration]] = []
 
 
-def migration(name: str) -> Callable[[Migration], Migration]:
+def migration(name: str, into: list[tuple[str, Migration]] = MIGRATIONS) -> Callable[[Migration], Migration]:
+    """Register a migration (for the kit's schema unless `into` names another list)."""
+
     def register(fn: Migration) -> Migration:
-        MIGRATIONS.append((name, fn))
+        into.append((name, fn))
         return fn
 
     return register
@@ -152,13 +154,13 @@ def _outbox(db: sqlite_utils.Database) -> None:
         )
 
 
-def migrate(db: sqlite_utils.Database) -> list[str]:
+def migrate(db: sqlite_utils.Database, migrations: list[tuple[str, Migration]] = MIGRATIONS) -> list[str]:
     """Apply every migration not yet recorded; return the names applied now."""
     if "_migrations" not in db.table_names():
         db["_migrations"].create({"name": str, "applied_at": str}, pk="name")
     done = {row["name"] for row in db["_migrations"].rows}
     applied = []
-    for name, fn in MIGRATIONS:
+    for name, fn in migrations:
         if name in done:
             continue
         fn(db)

@@ -6,6 +6,7 @@ from flask import Blueprint, render_template
 from webapp.domain.phases import Phase
 from webapp.security import store
 from webapp.services import assembly, results
+from webapp.sync import state as sync_state
 
 bp = Blueprint("projector", __name__, url_prefix="/projector")
 
@@ -15,7 +16,8 @@ def _context() -> dict:
     revealed = state["phase"] is Phase.RESULTS and state["revealed"]
     # The tally is only computed once it may be shown: nothing leaks before the reveal.
     board = results.leaderboard(store()) if revealed else []
-    return {"assembly": state, "counts": assembly.counts(store()), "board": board}
+    combined = sync_state.combined_results(store()) if revealed else None
+    return {"assembly": state, "counts": assembly.counts(store()), "board": board, "combined": combined}
 
 
 @bp.get("/")

@@ -9,6 +9,7 @@ from webapp.domain.errors import DomainError
 from webapp.domain.phases import Phase
 from webapp.security import client_identity, require_role, store
 from webapp.services import assembly, auth, ballots
+from webapp.sync import state as sync_state
 
 from .forms import choices_from_form
 from .portal import sign_in_staff
@@ -37,15 +38,19 @@ def signin():
 @require_role("steward")
 def dashboard():
     return render_template(
-        "steward/dashboard.html", assembly=assembly.get(store()), counts=assembly.counts(store()),
+        "steward/dashboard.html", **_live_context(),
         error=None, notice=_("Paper ballot saved.") if request.args.get("saved") else None,
     )
+
+
+def _live_context() -> dict:
+    return {"assembly": assembly.get(store()), "counts": assembly.counts(store()), "sync": sync_state.summary(store())}
 
 
 @bp.get("/fragment")
 @require_role("steward")
 def fragment():
-    return render_template("steward/_counts.html", assembly=assembly.get(store()), counts=assembly.counts(store()))
+    return render_template("steward/_counts.html", **_live_context())
 
 
 @bp.get("/paper")
@@ -56,8 +61,7 @@ def find_paper():
         row = ballots.lookup(store(), typed)
     except DomainError as exc:
         return render_template(
-            "steward/dashboard.html", assembly=assembly.get(store()), counts=assembly.counts(store()),
-            error=exc.translated(_), notice=None, typed=typed[:40],
+            "steward/dashboard.html", **_live_context(), error=exc.translated(_), notice=None, typed=typed[:40],
         ), exc.status
     return redirect(url_for("steward.paper", code=row["code"]))
 

@@ -1,0 +1,1 @@
+"""The hub: the same software run upstream, joining many kits into one assembly."""

@@ -1,0 +1,1 @@
+"""Upstream sync: the kit's outbox pushed to a hub, signed, in resumable batches."""

@@ -1,0 +1,172 @@
+"""The kit's side of sync: enrol with a hub, then push the outbox in signed, compressed batches."""
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import secrets
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Callable
+from urllib.parse import urljoin, urlparse
+
+from webapp.services import assembly
+from webapp.services.common import now
+from webapp.storage import Store
+
+from . import state as sync_state
+from .signing import sign
+
+BATCH_SIZE = 500
+TIMEOUT_S = 20
+
+
+class SyncError(Exception):
+    """Sync could not complete now; the message is shown to stewards."""
+
+
+@dataclass
+class PushResult:
+    sent: int
+    checkpoint: int
+    remaining: int
+
+
+def _request(url: str, method: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, dict]:
+    req = urllib.request.Request(url, data=body, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        try:
+            payload = json.loads(exc.read() or b"{}")
+        except ValueError:
+            payload = {}
+        return exc.code, payload
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        raise SyncError(f"cannot reach the hub: {getattr(exc, 'reason', exc)}") from exc
+
+
+class HubClient:
+    """Talks to one hub on behalf of one kit's store."""
+
+    def __init__(self, store: Store, request: Callable = _request):
+        self.store = store
+        self.request = request
+
+    def enrol(self, hub_url: str, code: str, kit_name: str) -> str:
+        """Join the hub with its one-time code; the kit's key is sent this once and never again."""
+        if urlparse(hub_url).scheme not in ("http", "https"):
+            raise SyncError("the hub address must start with https:// (or http:// for a test hub)")
+        key = secrets.token_hex(32)
+        body = json.dumps({"code": code, "kit_name": kit_name, "key": key,
+                           "assembly_id": assembly.get(self.store)["id"]}).encode()
+        status, payload = self.request(urljoin(hub_url.rstrip("/") + "/", "hub/v1/enrol"), "POST", body,
+                                       {"Content-Type": "application/json"})
+        if status != 200:
+            raise SyncError(payload.get("error", {}).get("message", f"the hub refused enrolment ({status})"))
+        sync_state.save(self.store, hub_url=hub_url.rstrip("/"), kit_id=payload["kit_id"], key=key,
+                        hub_assembly=payload.get("assembly"), checkpoint=None, last_error=None)
+        return payload["kit_id"]
+
+    def _signed(self, method: str, path: str, payload: dict | None = None) -> tuple[int, dict]:
+        st = sync_state.load(self.store)
+        if not st.enrolled:
+            raise SyncError("this kit is not enrolled with a hub")
+        body = gzip.compress(json.dumps(payload, separators=(",", ":")).encode(), 6) if payload is not None else b""
+        url = st.hub_url + path
+        headers = sign(st.key, st.kit_id, method, urlparse(url).path, body)
+        if payload is not None:
+            headers.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
+        return self.request(url, method, body if payload is not None else None, headers)
+
+    def checkpoint(self) -> int:
+        status, payload = self._signed("GET", "/hub/v1/checkpoint")
+        if status != 200:
+            raise SyncError(payload.get("error", {}).get("message", f"the hub answered {status}"))
+        return int(payload["checkpoint"])
+
+    def push_once(self, batch_size: int = BATCH_SIZE) -> PushResult:
+        """Send the next batch after the hub's checkpoint; return what is left to send."""
+        st = sync_state.load(self.store)
+        after = st.checkpoint if st.checkpoint is not None else self.checkpoint()
+        rows = self.store.query(
+            "SELECT seq, record_type, record_id, op, body FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?",
+            [after, batch_size],
+        )
+        if not rows:
+            sync_state.save(self.store, checkpoint=after, last_success=now(), last_error=None)
+            return PushResult(0, after, 0)
+        batch = {
+            "assembly_id": assembly.get(self.store)["id"],
+            "after": after,
+            "records": [{"seq": r["seq"], "type": r["record_type"], "id": r["record_id"], "op": r["op"],
+                         "body": json.loads(r["body"])} for r in rows],
+        }
+        status, payload = self._signed("POST", "/hub/v1/batches", batch)
+        if status == 409 and "checkpoint" in payload:
+            # The hub is the authority on what it holds: resume from its checkpoint.
+            sync_state.save(self.store, checkpoint=int(payload["checkpoint"]))
+            return PushResult(0, int(payload["checkpoint"]), sync_state.waiting(self.store))
+        if status != 200:
+            raise SyncError(payload.get("error", {}).get("message", f"the hub answered {status}"))
+        sync_state.save(self.store, checkpoint=int(payload["checkpoint"]), last_success=now(), last_error=None)
+        return PushResult(len(rows), int(payload["checkpoint"]), sync_state.waiting(self.store))
+
+    def pull_results(self) -> dict:
+        """The hub's combined results across venues (shown after the reveal)."""
+        status, payload = self._signed("GET", "/hub/v1/results")
+        if status != 200:
+            raise SyncError(payload.get("error", {}).get("message", f"the hub answered {status}"))
+        return payload
+
+
+def _pull_combined(client: HubClient, store: Store, log: Callable[[str], None]) -> None:
+    """After the reveal, fetch the hub's results across venues for the projector."""
+    if not assembly.get(store)["revealed"]:
+        return
+    try:
+        combined = client.pull_results()
+    except SyncError as exc:
+        log(f"sync: no combined results: {exc}")
+        return
+    sync_state.save(store, combined=json.dumps(combined), combined_at=now())
+
+
+def run_worker(store: Store, stop: threading.Event, *, wake: threading.Event | None = None,
+               idle_s: float = 2.0, base_s: float = 1.0, cap_s: float = 60.0, pull_every_s: float = 30.0,
+               rng: random.Random | None = None, log: Callable[[str], None] = print) -> None:
+    """Push until stopped: batches back to back while records wait, exponential back-off with
+    jitter after failures, and a prompt retry when `wake` is set (connectivity came back)."""
+    client = HubClient(store)
+    rng = rng or random.Random()
+    failures = 0
+    wake = wake or threading.Event()
+    last_pull = 0.0
+    while not stop.is_set():
+        if not sync_state.load(store).enrolled:
+            wake.wait(idle_s)
+            wake.clear()
+            continue
+        try:
+            sync_state.save(store, last_attempt=now())
+            result = client.push_once()
+            failures = 0
+            if result.sent:
+                log(f"sync: sent {result.sent}, hub checkpoint {result.checkpoint}, {result.remaining} waiting")
+                continue
+            if time.monotonic() - last_pull >= pull_every_s:
+                last_pull = time.monotonic()
+                _pull_combined(client, store, log)
+            delay = idle_s
+        except SyncError as exc:
+            failures += 1
+            sync_state.save(store, last_error=str(exc))
+            delay = min(cap_s, base_s * 2 ** (failures - 1)) * rng.uniform(0.5, 1.5)
+            log(f"sync: {exc}; retrying in {delay:.1f} s")
+        if wake.wait(delay):
+            wake.clear()
+            failures = 0
