@@ -57,7 +57,8 @@ def make_assembly(store, *, method: str = "approval", groups: int = 3, phase: st
         ideas.save_for_group(
             store, group["id"], [(f"Idea {group['number']}a", "detail"), (f"Idea {group['number']}b", "")]
         )
-    made["codes"] = ballots.issue_codes(store, voters)
+    while len(made["codes"]) < voters:
+        made["codes"] += ballots.issue_codes(store, min(1000, voters - len(made["codes"])))
     if phase in ("voting", "results"):
         assembly.set_phase(store, "voting")
     if phase == "results":

@@ -40,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     hub_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     hub_serve.add_argument("--port", type=int, default=8100, help="port to listen on (default 8100)")
     hub_serve.add_argument("--threads", type=int, default=32, help="worker threads (default 32)")
+    hub_serve.add_argument("--access-log", action="store_true", help="log every request")
     hub_sub.add_parser("enrol-code", help="print a one-time enrolment code for one kit")
     hub_sub.add_parser("kits", help="list enrolled kits with their last contact")
     return parser

@@ -1,0 +1,179 @@
+"""A real hub process and a real kit sync worker on loopback, with outages and kills."""
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import make_assembly
+from webapp.hub import ingest
+from webapp.hub.results import combined
+from webapp.services import ballots, results
+from webapp.storage import open_store
+from webapp.sync import state as sync_state
+
+VENUEKIT = str(Path(sys.executable).with_name("venuekit"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Proc:
+    """A venuekit process whose output goes to a log file, stopped (or killed) on request."""
+
+    def __init__(self, args: list[str], log: Path):
+        self.args, self.log = args, log
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "Proc":
+        self.proc = subprocess.Popen([VENUEKIT, *self.args], stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+        return self
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.proc and self.proc.poll() is None:
+            # gunicorn's master and worker are one process group only if we ask; signal the master.
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.proc = None
+
+
+class Hub(Proc):
+    def __init__(self, data: Path, port: int):
+        super().__init__(["--data", str(data), "hub", "serve", "--port", str(port)], data.parent / "hub.log")
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self) -> "Hub":
+        super().start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(self.url + "/api/v1/assembly", timeout=1).read()
+                return self
+            except OSError:
+                time.sleep(0.1)
+        raise AssertionError(f"the hub did not start: {self.log.read_text()[-2000:]}")
+
+    def kill_all(self) -> None:
+        """SIGKILL master and worker, as a power cut would."""
+        if self.proc:
+            children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout.split()
+            for pid in children:
+                os.kill(int(pid), signal.SIGKILL)
+            self.stop(signal.SIGKILL)
+
+
+@pytest.fixture
+def world(tmp_path):
+    hub = Hub(tmp_path / "hub", free_port())
+    procs: list[Proc] = [hub]
+    yield tmp_path, hub, procs
+    for proc in procs:
+        proc.stop(signal.SIGKILL)
+
+
+def enrol(kit_dir: Path, hub: Hub) -> None:
+    code = ingest.create_enrol_code(ingest.open_hub(hub.args[1]))
+    subprocess.run([VENUEKIT, "--data", str(kit_dir), "enrol", "--hub", hub.url, "--code", code],
+                   check=True, capture_output=True, timeout=30)
+
+
+def wait_converged(kit_store, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if sync_state.waiting(kit_store) == 0:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"still {sync_state.waiting(kit_store)} records waiting; last error "
+                         f"{sync_state.load(kit_store).last_error}")
+
+
+def assert_hub_matches(hub_dir: Path, kit_store) -> None:
+    hub_store = ingest.open_hub(hub_dir)
+    kit_ballots = kit_store.scalar("SELECT count(*) FROM ballots")
+    assert hub_store.scalar("SELECT count(*) FROM records WHERE record_type = 'ballot'") == kit_ballots
+    assert hub_store.scalar("SELECT count(*) FROM conflicts") == 0
+    assert hub_store.scalar("SELECT checkpoint FROM kits") == kit_store.scalar("SELECT max(seq) FROM outbox")
+    combined_scores = {r["idea_id"]: r["score"] for r in combined(hub_store, open_store(hub_dir))["rows"]}
+    assert combined_scores == {r.idea_id: r.score for r in results.current_tally(kit_store).rows}
+
+
+def test_offline_session_then_hub_comes_up_and_kills_mid_batch(world):
+    tmp, hub, procs = world
+    kit_dir = tmp / "kit"
+    kit = open_store(kit_dir)
+    hub.start()
+    enrol(kit_dir, hub)
+    hub.stop()
+    made = make_assembly(kit, voters=2300)
+    for n, code in enumerate(made["codes"][:300]):
+        ballots.cast(kit, code, {made["ideas"][n % 6]["id"]: 1})
+    worker = Proc(["--data", str(kit_dir), "sync", "--max-backoff", "1"], tmp / "sync.log").start()
+    procs.append(worker)
+    deadline = time.monotonic() + 20
+    while not sync_state.load(kit).last_error and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "cannot reach the hub" in (sync_state.load(kit).last_error or "")
+    hub.start()
+    wait_converged(kit, 60)
+    assert_hub_matches(tmp / "hub", kit)
+    # More votes; kill the worker, then the hub, in the middle of sending them.
+    for n, code in enumerate(made["codes"][300:], start=300):
+        ballots.cast(kit, code, {made["ideas"][n % 6]["id"]: 1, made["ideas"][(n + 1) % 6]["id"]: 1})
+    time.sleep(0.3)
+    worker.stop(signal.SIGKILL)
+    worker.start()
+    time.sleep(0.3)
+    hub.kill_all()
+    time.sleep(0.5)
+    hub.start()
+    wait_converged(kit, 90)
+    assert_hub_matches(tmp / "hub", kit)
+
+
+def test_ten_thousand_ballots_with_the_link_cut_repeatedly(world):
+    tmp, hub, procs = world
+    kit_dir = tmp / "kit"
+    kit = open_store(kit_dir)
+    hub.start()
+    enrol(kit_dir, hub)
+    made = make_assembly(kit, voters=10_000)
+    worker = Proc(["--data", str(kit_dir), "sync", "--max-backoff", "1"], tmp / "sync.log").start()
+    procs.append(worker)
+    ideas = [i["id"] for i in made["ideas"]]
+    done = threading.Event()
+
+    def vote() -> None:
+        voter_store = open_store(kit_dir)
+        for n, code in enumerate(made["codes"]):
+            ballots.cast(voter_store, code, {ideas[n % 6]: 1, ideas[(n * 7 + 3) % 6]: 1})
+        done.set()
+
+    voter = threading.Thread(target=vote)
+    voter.start()
+    cuts = 0
+    while not done.is_set():
+        time.sleep(1.0)
+        hub.kill_all() if cuts % 2 else hub.stop()
+        cuts += 1
+        time.sleep(0.7)
+        hub.start()
+    voter.join()
+    assert cuts >= 3, "the link was not cut often enough to mean anything"
+    wait_converged(kit, 180)
+    assert kit.scalar("SELECT count(*) FROM ballots") == 10_000
+    assert_hub_matches(tmp / "hub", kit)
