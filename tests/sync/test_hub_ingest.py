@@ -202,3 +202,74 @@ def test_combined_results_equal_the_sum_of_two_kits(tmp_path, hub_store, transpo
         assert result["ballots"] == 24
         assert {r["idea_id"]: r["score"] for r in result["rows"]} == totals
         assert [v["ballots"] for v in result["venues"]] == [12, 12]
+
+
+def test_online_room_votes_on_venue_ideas_and_counts_in_the_combined_tally(kit, hub_app, hub_store):
+    import re
+
+    from tests.conftest import csrf_from
+    from webapp.services import assembly as room_assembly
+
+    store, client = kit
+    made = make_assembly(store, voters=3)
+    for code in made["codes"]:
+        ballots.cast(store, code, {made["ideas"][0]["id"]: 1})
+    push_all(client)
+    room = hub_app.extensions["venuekit"].store
+    from webapp.hub.results import import_ideas
+
+    assert import_ideas(hub_store, room) == 6
+    assert import_ideas(hub_store, room) == 0  # again: nothing new
+    room_assembly.set_phase(room, "submission")
+    room_assembly.set_phase(room, "voting")
+    online = ballots.issue_codes(room, 2)
+    web = hub_app.test_client()
+    for code in online:
+        page = web.get(f"/b/{code}").get_data(as_text=True)
+        assert made["ideas"][1]["title"] in page
+        number = re.search(r'value="(\d+)"[^>]*>\s*<label[^>]*><span class="num">#\d+</span> <strong>' +
+                           re.escape(made["ideas"][1]["title"]), page)
+        assert number, "the venue's idea is on the online ballot"
+        response = web.post(f"/b/{code}", data={"csrf_token": csrf_from(page), "idea": [number.group(1)]})
+        assert response.status_code == 303
+    result = combined(hub_store, room)
+    scores = {r["idea_id"]: r["score"] for r in result["rows"]}
+    assert result["ballots"] == 5
+    assert scores[made["ideas"][0]["id"]] == 3 and scores[made["ideas"][1]["id"]] == 2
+    assert [v["venue"] for v in result["venues"]] == ["kit-a", "Online"]
+    with pytest.raises(Exception) as info:
+        import_ideas(hub_store, room)
+    assert getattr(info.value, "code", "") == "wrong_phase"
+
+
+def test_hub_pages_need_the_operator(hub_app):
+    web = hub_app.test_client()
+    assert web.get("/hub/").status_code == 302
+    assert web.get("/hub/export/combined.csv").status_code == 302
+
+
+def test_hub_operator_pages(kit, hub_app, hub_store):
+    from tests.conftest import csrf_from
+    from webapp.services import auth
+    from webapp.services import ideas as kit_ideas
+
+    store, client = kit
+    made = make_assembly(store, phase="submission", voters=2)
+    kit_ideas.save_for_group(store, made["groups"][0]["id"], [("=EVIL()", "")])
+    push_all(client)
+    room = hub_app.extensions["venuekit"].store
+    web = hub_app.test_client()
+    page = web.get("/organiser/signin").get_data(as_text=True)
+    web.post("/organiser/signin", data={"csrf_token": csrf_from(page), "setup_code": auth.setup_code(room),
+                                        "passphrase": "hub operator"})
+    overview = web.get("/hub/").get_data(as_text=True)
+    assert "kit-a" in overview and "Import ideas from all venues" in overview
+    response = web.post("/hub/import-ideas", data={"csrf_token": csrf_from(overview)})
+    assert response.status_code == 303
+    assert "ideas imported" in web.get("/hub/").get_data(as_text=True)
+    exported = web.get("/hub/export/combined.csv").get_data(as_text=True)
+    assert "'=EVIL()" in exported and "\n=EVIL()" not in exported
+    ideas_csv = web.get("/hub/export/ideas.csv").get_data(as_text=True)
+    assert "'=EVIL()" in ideas_csv and "kit-a" in ideas_csv
+    ballots_json = web.get("/hub/export/ballots.json").get_json()
+    assert ballots_json == [] or all("ballot_id" in b and "code" not in b for b in ballots_json)

@@ -9,7 +9,7 @@ from webapp.security import require_role, store as room_store
 from webapp.services.results import to_csv
 
 from . import ingest
-from .results import combined, import_ideas
+from .results import combined, import_ideas, records_export
 
 bp = Blueprint("hub_pages", __name__, url_prefix="/hub")
 
@@ -40,14 +40,24 @@ def import_venue_ideas():
     return redirect(url_for("hub_pages.overview"), 303)
 
 
-@bp.get("/export/combined.<fmt>")
+EXPORT_COLUMNS = {
+    "combined": ["rank", "tied", "idea_id", "title", "venue", "score", "supporters", "firsts"],
+    "ideas": ["id", "venue", "number", "title", "detail", "hidden", "merged_into"],
+    "ballots": ["ballot_id", "venue", "source", "choices"],
+}
+
+
+@bp.get("/export/<name>.<fmt>")
 @require_role("organiser")
-def export(fmt: str):
-    data = combined(hub(), room_store())
+def export(name: str, fmt: str):
+    if name not in EXPORT_COLUMNS or fmt not in ("csv", "json"):
+        return redirect(url_for("hub_pages.overview"))
+    if name == "combined":
+        data = combined(hub(), room_store())
+        rows = data["rows"]
+    else:
+        rows = data = records_export(hub(), name[:-1])
     if fmt == "json":
         return current_app.json.response(data)
-    if fmt != "csv":
-        return redirect(url_for("hub_pages.overview"))
-    body = to_csv(data["rows"], ["rank", "tied", "idea_id", "title", "venue", "score", "supporters", "firsts"])
-    return Response(body, mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="venuekit-combined.csv"'})
+    return Response(to_csv(rows, EXPORT_COLUMNS[name]), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="venuekit-hub-{name}.csv"'})

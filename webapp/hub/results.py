@@ -124,3 +124,13 @@ def import_ideas(hub: Store, room: Store) -> int:
                                     "merged_into": None, "created_at": now(), "updated_at": now()})
                 count += 1
     return count
+
+
+def records_export(hub: Store, record_type: str) -> list[dict]:
+    """Every current idea or ballot record the hub holds, with the venue it came from."""
+    rows = hub.query(
+        """SELECT records.body, kits.name AS venue FROM records JOIN kits USING (kit_id)
+           WHERE record_type = ? AND op = 'upsert' ORDER BY kits.enrolled_at, records.version""",
+        [record_type],
+    )
+    return [{**json.loads(r["body"]), "venue": r["venue"]} for r in rows]
