@@ -16,11 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", default=os.environ.get("VENUEKIT_DATA", "var"),
                         help="the kit's data directory (default: var/, or $VENUEKIT_DATA)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    serve = sub.add_parser("serve", help="run the web app in the production server")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
-    serve.add_argument("--threads", type=int, default=32, help="worker threads (default 32)")
-    serve.add_argument("--access-log", action="store_true", help="log every request")
+    _server_options(sub.add_parser("serve", help="run the web app in the production server"), port=8000)
     sub.add_parser("setup-code", help="print the organiser setup code")
     token = sub.add_parser("token", help="print a new API bearer token")
     token.add_argument("--role", required=True, choices=["organiser", "steward"], help="what the token may do")
@@ -36,14 +32,17 @@ def build_parser() -> argparse.ArgumentParser:
                       help="longest wait in seconds between retries after failures (default 60)")
     hub = sub.add_parser("hub", help="run or manage a hub (the same software, upstream)")
     hub_sub = hub.add_subparsers(dest="hub_command", required=True, metavar="HUB_COMMAND")
-    hub_serve = hub_sub.add_parser("serve", help="run the hub's web app in the production server")
-    hub_serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    hub_serve.add_argument("--port", type=int, default=8100, help="port to listen on (default 8100)")
-    hub_serve.add_argument("--threads", type=int, default=32, help="worker threads (default 32)")
-    hub_serve.add_argument("--access-log", action="store_true", help="log every request")
+    _server_options(hub_sub.add_parser("serve", help="run the hub's web app in the production server"), port=8100)
     hub_sub.add_parser("enrol-code", help="print a one-time enrolment code for one kit")
     hub_sub.add_parser("kits", help="list enrolled kits with their last contact")
     return parser
+
+
+def _server_options(parser: argparse.ArgumentParser, *, port: int) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=port, help=f"port to listen on (default {port})")
+    parser.add_argument("--threads", type=int, default=32, help="worker threads (default 32)")
+    parser.add_argument("--access-log", action="store_true", help="log every request")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -81,7 +81,8 @@ def test_rfc8908_captive_api(kit):
     assert get(kit, KIT, "/api/captive").get_json()["captive"] is False
 
 
-def test_casting_a_ballot_releases_that_phone(kit):
+def post_ballot(kit, ideas: list[str]):
+    """Open a ballot page and post it from the phone; return (store, response)."""
     store = kit.extensions["venuekit"].store
     made = make_assembly(store)
     client = kit.test_client()
@@ -89,22 +90,22 @@ def test_casting_a_ballot_releases_that_phone(kit):
     page = client.get(f"/b/{made['codes'][0]}", base_url=f"http://{KIT}", environ_base=env).get_data(as_text=True)
     assert portal.state(store, PHONE) == "captive"
     response = client.post(f"/b/{made['codes'][0]}", base_url=f"http://{KIT}", environ_base=env,
-                           data={"csrf_token": csrf_from(page), "idea": ["1"]})
+                           data={"csrf_token": csrf_from(page), "idea": ideas})
+    return store, client, response
+
+
+def test_casting_a_ballot_releases_that_phone(kit):
+    store, client, response = post_ballot(kit, ["1"])
     assert response.status_code == 303
     assert portal.state(store, PHONE) == "released"
-    done = client.get(response.headers["Location"], base_url=f"http://{KIT}", environ_base=env)
+    done = client.get(response.headers["Location"], base_url=f"http://{KIT}", environ_base={"REMOTE_ADDR": PHONE})
     assert "Stay connected?" in done.get_data(as_text=True)
     assert get(kit, "connectivitycheck.gstatic.com", "/generate_204").status_code == 204
 
 
 def test_a_refused_ballot_does_not_release(kit):
-    store = kit.extensions["venuekit"].store
-    made = make_assembly(store)
-    client = kit.test_client()
-    env = {"REMOTE_ADDR": PHONE}
-    page = client.get(f"/b/{made['codes'][0]}", base_url=f"http://{KIT}", environ_base=env).get_data(as_text=True)
-    client.post(f"/b/{made['codes'][0]}", base_url=f"http://{KIT}", environ_base=env,
-                data={"csrf_token": csrf_from(page)})
+    store, _client, response = post_ballot(kit, [])
+    assert response.status_code == 400
     assert portal.state(store, PHONE) == "captive"
 
 
