@@ -32,3 +32,13 @@ def test_bad_files_give_a_clear_error(tmp_path, text, message):
 def test_every_setting_is_documented():
     for name in SETTINGS:
         assert f"`{name}`" in README, name
+
+
+def test_boot_file_overrides_the_data_dir_file_and_tables_merge(tmp_path, monkeypatch):
+    (tmp_path / "venuekit.toml").write_text('wifi_password = "generated-on-kit"\nkit_name = "A"\n')
+    boot = tmp_path / "boot.toml"
+    boot.write_text('kit_name = "Library"\n[printer]\nwidth = 384\n')
+    monkeypatch.setenv("VENUEKIT_CONFIG", str(boot))
+    values = load(tmp_path)
+    assert values["KIT_NAME"] == "Library" and values["WIFI_PASSWORD"] == "generated-on-kit"
+    assert values["PRINTER"] == {"kind": "preview", "width": 384}
