@@ -154,6 +154,30 @@ def _outbox(db: sqlite_utils.Database) -> None:
         )
 
 
+@migration("0004_print_jobs")
+def _print_jobs(db: sqlite_utils.Database) -> None:
+    """Durable print jobs: a request to print survives crashes, unplugged printers and restarts."""
+    db.execute(
+        """CREATE TABLE print_jobs (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL UNIQUE,
+            kind TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            label TEXT NOT NULL DEFAULT '',
+            batch TEXT,
+            status TEXT NOT NULL DEFAULT 'queued',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            next_attempt_at TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            printed_at TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX print_jobs_status ON print_jobs (status, seq)")
+    db.execute("CREATE INDEX print_jobs_batch ON print_jobs (batch)")
+
+
 def migrate(db: sqlite_utils.Database, migrations: list[tuple[str, Migration]] = MIGRATIONS) -> list[str]:
     """Apply every migration not yet recorded; return the names applied now."""
     if "_migrations" not in db.table_names():
