@@ -164,3 +164,16 @@ def test_results_are_always_available_to_the_organiser(client, store, org):
     result = client.get("/api/v1/results", headers=org).get_json()
     assert result["rows"][0]["idea_id"] == made["ideas"][3]["id"]
     assert assembly.get(store)["revealed"] is False
+
+
+def test_kit_status_for_the_lights(client, store):
+    from webapp.services import kit_status
+
+    status = client.get("/api/v1/kit-status").get_json()
+    assert status == {"web_ok": True, "printer": "unknown", "uplink": False, "sync": "idle"}
+    kit_status.report(store, "printer", state="paper_out", error="paper out")
+    kit_status.report(store, "uplink", online="1")
+    status = client.get("/api/v1/kit-status").get_json()
+    assert status["printer"] == "paper_out" and status["uplink"] is True
+    store.db.execute("UPDATE settings SET value = '2000-01-01T00:00:00+00:00' WHERE name = 'printer.seen_at'")
+    assert client.get("/api/v1/kit-status").get_json()["printer"] == "fault"

@@ -62,6 +62,7 @@ PATHS = {
     "/api/v1/ballot-codes/{code}/ballot": {"put": op("Cast or change this code's ballot", params=("code",),
                                                      body=obj(choices=CHOICES))},
     "/api/v1/results": {"get": op("The tally (public after the reveal; organiser tokens any time)")},
+    "/api/v1/kit-status": {"get": op("Health for the status lights: web_ok, printer, uplink, sync")},
     "/api/v1/groups": {"get": op("Groups with their codes", auth="organiser")},
     "/api/v1/groups/{group_id}": {"patch": op("Rename a group", auth="organiser", params=("group_id",), body=obj(name=S))},
     "/api/v1/ideas": {"get": op("Every idea, with hidden and merged ones and proposing groups", auth="organiser")},

@@ -8,6 +8,7 @@ from webapp.domain.errors import N_, Conflict, DomainError
 from webapp.domain.phases import Phase
 from webapp.security import store
 from webapp.services import assembly, ballots, ideas, results
+from webapp.services import kit_status as kit_status_service
 
 from . import bp
 from .common import bearer_role, guarded, json_body
@@ -94,6 +95,12 @@ def put_ballot(code: str):
     guarded(ballots.lookup, store(), code)
     ballots.cast(store(), code, parse_choices(body), source="phone")
     return jsonify(_ballot_json(ballots.ballot_view(store(), code)))
+
+
+@bp.get("/kit-status")
+def kit_status():
+    """Health for the status lights: answered at all means the web service is up."""
+    return jsonify(kit_status_service.snapshot(store()))
 
 
 @bp.get("/results")

@@ -1,0 +1,64 @@
+"""The kit's health at a glance, for the status lights and the steward page."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from webapp.storage import Store
+from webapp.sync import state as sync_state
+
+# A spooler or sync worker that has not reported for this long is taken to be down.
+STALE_AFTER = timedelta(seconds=90)
+PRINTER_STATES = ("ok", "fault", "paper_out", "unknown")
+
+
+def _setting(store: Store, name: str) -> str | None:
+    return store.scalar("SELECT value FROM settings WHERE name = ?", [name])
+
+
+def report(store: Store, prefix: str, **values: str | None) -> None:
+    """A background service (spooler, sync worker) records its state and a heartbeat."""
+    values["seen_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    with store.write() as db:
+        for name, value in values.items():
+            key = f"{prefix}.{name}"
+            if value is None:
+                db.execute("DELETE FROM settings WHERE name = ?", [key])
+            else:
+                db["settings"].upsert({"name": key, "value": str(value)}, pk="name")
+
+
+def _fresh(store: Store, prefix: str) -> bool:
+    seen = _setting(store, f"{prefix}.seen_at")
+    if not seen:
+        return False
+    return datetime.now(timezone.utc) - datetime.fromisoformat(seen) < STALE_AFTER
+
+
+def printer_state(store: Store) -> dict:
+    """What the print spooler last said; 'fault' if it has stopped reporting."""
+    state = _setting(store, "printer.state") or "unknown"
+    if state not in PRINTER_STATES:
+        state = "unknown"
+    if state != "unknown" and not _fresh(store, "printer"):
+        return {"state": "fault", "error": "the print spooler is not running"}
+    return {"state": state, "error": _setting(store, "printer.error")}
+
+
+def sync_light(store: Store) -> str:
+    """idle (no hub), synced, syncing (records moving) or waiting (records stuck)."""
+    st = sync_state.load(store)
+    if not st.enrolled:
+        return "idle"
+    if sync_state.waiting(store) == 0:
+        return "synced"
+    return "waiting" if st.last_error else "syncing"
+
+
+def snapshot(store: Store) -> dict:
+    """The status the buttons service turns into lights (see pi/status.py)."""
+    return {
+        "web_ok": True,
+        "printer": printer_state(store)["state"],
+        "uplink": _setting(store, "uplink.online") == "1" and _fresh(store, "uplink"),
+        "sync": sync_light(store),
+    }
