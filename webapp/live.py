@@ -1,7 +1,9 @@
 """Change notification for the live screens (projector, steward dashboard)."""
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 
 from webapp.storage import Store
 
@@ -9,8 +11,12 @@ from webapp.storage import Store
 class LiveFeed:
     """A counter bumped on every commit; screens wait on it instead of polling the database.
 
-    Commits made by other processes (the CLI, the print spooler) are noticed through SQLite's
-    data_version, checked each time a wait times out.
+    Commits in this process bump it directly. Commits by other processes (the CLI, the print
+    spooler, the sync worker) are noticed by one watcher thread with its own connection, which
+    compares SQLite's data_version — a per-connection counter, so only ever against itself.
+    That counter also moves for this process's commits, which are then announced twice; the
+    socket coalesces announcements, so the echo costs at most one extra refresh.
+    The watcher starts on the first wait, after gunicorn has forked its worker.
     """
 
     def __init__(self, store: Store, poll_s: float = 1.0):
@@ -18,7 +24,7 @@ class LiveFeed:
         self.poll_s = poll_s
         self.version = 0
         self._cond = threading.Condition()
-        self._seen_data_version: int | None = None
+        self._watcher: threading.Thread | None = None
         store.listeners.append(self.bump)
 
     def bump(self) -> None:
@@ -28,15 +34,26 @@ class LiveFeed:
 
     def wait(self, since: int, timeout: float) -> int:
         """Block until the version moves past `since` or `timeout` passes; return the version."""
+        self._ensure_watcher()
         with self._cond:
-            self._cond.wait_for(lambda: self.version != since, timeout=min(timeout, self.poll_s))
-            if self.version != since:
-                return self.version
-        self._check_other_processes()
-        return self.version
+            self._cond.wait_for(lambda: self.version != since, timeout=timeout)
+            return self.version
 
-    def _check_other_processes(self) -> None:
-        current = self.store.data_version()
-        if self._seen_data_version is not None and current != self._seen_data_version:
-            self.bump()
-        self._seen_data_version = current
+    def _ensure_watcher(self) -> None:
+        with self._cond:
+            if self._watcher is None or not self._watcher.is_alive():
+                self._watcher = threading.Thread(target=self._watch, name="venuekit-live-watch", daemon=True)
+                self._watcher.start()
+
+    def _watch(self) -> None:
+        conn = sqlite3.connect(str(self.store.path), check_same_thread=False)
+        try:
+            seen = conn.execute("PRAGMA data_version").fetchone()[0]
+            while True:
+                time.sleep(self.poll_s)
+                current = conn.execute("PRAGMA data_version").fetchone()[0]
+                if current != seen:
+                    seen = current
+                    self.bump()
+        finally:
+            conn.close()

@@ -1,0 +1,65 @@
+"""The unit files, parsed, and copies whose ExecStart points at a stub so systemd can check them."""
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SYSTEMD_DIR = REPO / "systemd"
+INSTALLED_BINARY = "/opt/venuekit/venv/bin/venuekit"
+UNITS = (
+    "venuekit-web.service",
+    "venuekit-printer.service",
+    "venuekit-sync.service",
+    "venuekit-buttons.service",
+    "venuekit-kit-ready.service",
+)
+
+
+def parse_unit(text: str) -> dict[str, dict[str, list[str]]]:
+    """Sections -> key -> every value in order (systemd keys may repeat; an empty one resets)."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    current: dict[str, list[str]] | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith(("#", ";")):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], {})
+            continue
+        assert current is not None, f"setting outside a section: {line}"
+        key, sep, value = line.partition("=")
+        assert sep, f"not a key=value line: {line}"
+        current.setdefault(key.strip(), []).append(value.strip())
+    return sections
+
+
+@pytest.fixture(scope="session")
+def units() -> dict[str, dict[str, dict[str, list[str]]]]:
+    return {name: parse_unit((SYSTEMD_DIR / name).read_text()) for name in UNITS}
+
+
+@pytest.fixture(scope="session")
+def systemd_analyze() -> str:
+    found = shutil.which("systemd-analyze")
+    assert found, "systemd-analyze is missing: `make test-deps` installs the systemd package"
+    return found
+
+
+@pytest.fixture(scope="session")
+def stubbed_units(tmp_path_factory) -> dict[str, Path]:
+    """Copies of the units whose ExecStart runs an executable stub, as verify needs it to exist."""
+    root = tmp_path_factory.mktemp("units")
+    stub = root / "venuekit"
+    stub.write_text("#!/bin/sh\nexit 0\n")
+    stub.chmod(0o755)
+    copies = {}
+    for name in UNITS:
+        text = (SYSTEMD_DIR / name).read_text()
+        assert INSTALLED_BINARY in text, f"{name} does not run {INSTALLED_BINARY}"
+        copy = root / name
+        copy.write_text(text.replace(INSTALLED_BINARY, str(stub)))
+        copies[name] = copy
+    return copies
