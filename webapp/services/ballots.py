@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import json
+from typing import Callable
+
+from sqlite_utils import Database
 
 from webapp.domain import codes
 from webapp.domain.errors import N_, Conflict, DomainError, NotFound
@@ -60,8 +63,9 @@ def current(store: Store, ballot_id: str) -> dict | None:
     return row
 
 
-def ballot_view(store: Store, text: str) -> dict:
-    """What a voter sees: the ideas in this ballot's own order and any earlier choices."""
+def ballot_view(store: Store, text: str, *, with_ballot: bool = True) -> dict:
+    """What a voter sees: the ideas in this ballot's own order and (unless not wanted) any
+    earlier choices. Also what `cast` needs, so a vote reads each thing once."""
     code_row = lookup(store, text)
     state = assembly.get(store)
     on_ballot = ideas.visible(store)
@@ -72,7 +76,7 @@ def ballot_view(store: Store, text: str) -> dict:
         "ballot_id": code_row["ballot_id"],
         "assembly": state,
         "ideas": [by_id[i] for i in order],
-        "ballot": current(store, code_row["ballot_id"]),
+        "ballot": current(store, code_row["ballot_id"]) if with_ballot else None,
     }
 
 
@@ -83,36 +87,43 @@ def cast(
     *,
     source: str = "phone",
     confirm_replace: bool = False,
+    view: dict | None = None,
+    also: Callable[[Database], None] | None = None,
 ) -> dict:
     """Record the ballot for a code; the last one cast before voting closes counts.
 
     A paper ballot entered by a steward over a phone vote needs `confirm_replace`, so the
-    steward sees that this code has voted already. Returns the stored ballot.
+    steward sees that this code has voted already. `view` is this code's ballot_view if the
+    caller has it; `also` writes more in the same transaction. Returns the stored ballot.
     """
     if source not in ("phone", "paper"):
         raise DomainError("bad_source", N_("A ballot comes from a phone or from paper."))
-    code_row = lookup(store, text)
-    state = assembly.get(store)
-    if not accepts_ballots(state["phase"]):
+    view = view or ballot_view(store, text, with_ballot=False)
+    if not accepts_ballots(view["assembly"]["phase"]):
         raise Conflict("wrong_phase", N_("Voting is not open."))
-    valid_ids = {idea["id"] for idea in ideas.visible(store)}
-    canonical = validate(state["rules"], choices, valid_ids)
+    canonical = validate(view["assembly"]["rules"], choices, {idea["id"] for idea in view["ideas"]})
+    record = {"ballot_id": view["ballot_id"], "choices": json.dumps(canonical, sort_keys=True),
+              "source": source, "cast_at": now()}
+    # Everything is read and checked before the write lock; inside it, as little as possible.
     with store.write() as db:
-        rows = list(db.query("SELECT * FROM ballots WHERE ballot_id = ?", [code_row["ballot_id"]]))
-        previous = rows[0] if rows else None
-        if source == "paper" and previous and previous["source"] == "phone" and not confirm_replace:
+        previous = db.execute(
+            "SELECT source, revision FROM ballots WHERE ballot_id = ?", [record["ballot_id"]]
+        ).fetchone()
+        if source == "paper" and previous and previous[0] == "phone" and not confirm_replace:
             raise Conflict(
                 "already_voted",
                 N_("This code has already voted by phone. Tick 'replace' to enter the paper ballot instead."),
             )
-        record = {
-            "ballot_id": code_row["ballot_id"],
-            "choices": json.dumps(canonical, sort_keys=True),
-            "source": source,
-            "revision": (previous["revision"] + 1) if previous else 1,
-            "cast_at": now(),
-        }
-        db["ballots"].upsert(record, pk="ballot_id")
+        record["revision"] = previous[1] + 1 if previous else 1
+        db.execute(
+            """INSERT INTO ballots (ballot_id, choices, source, revision, cast_at)
+               VALUES (:ballot_id, :choices, :source, :revision, :cast_at)
+               ON CONFLICT (ballot_id) DO UPDATE SET choices = excluded.choices,
+                 source = excluded.source, revision = excluded.revision, cast_at = excluded.cast_at""",
+            record,
+        )
+        if also is not None:
+            also(db)
     record["choices"] = canonical
     return record
 

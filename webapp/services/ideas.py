@@ -1,6 +1,10 @@
 """Ideas: a group's own list while submission is open, and the organiser's moderation."""
 from __future__ import annotations
 
+from typing import Callable
+
+from sqlite_utils import Database
+
 from webapp.domain.errors import N_, Conflict, DomainError, NotFound
 from webapp.domain.phases import accepts_ideas, allows_moderation
 from webapp.storage import Store
@@ -16,10 +20,12 @@ def for_group(store: Store, group_id: str) -> list[dict]:
     return store.query("SELECT * FROM ideas WHERE group_id = ? ORDER BY slot", [group_id])
 
 
-def save_for_group(store: Store, group_id: str, entries: list[tuple[str, str]]) -> list[dict]:
+def save_for_group(store: Store, group_id: str, entries: list[tuple[str, str]],
+                   also: Callable[[Database], None] | None = None) -> list[dict]:
     """Set a group's ideas slot by slot: a blank title removes the idea in that slot.
 
     Every entry is checked before anything is written, so a bad entry changes nothing.
+    `also` writes more in the same transaction.
     """
     current = assembly.get(store)
     if not accepts_ideas(current["phase"]):
@@ -58,6 +64,8 @@ def save_for_group(store: Store, group_id: str, entries: list[tuple[str, str]]) 
         for row in existing.values():
             db.execute("UPDATE ideas SET merged_into = NULL WHERE merged_into = ?", [row["id"]])
             db.execute("DELETE FROM ideas WHERE id = ?", [row["id"]])
+        if also is not None:
+            also(db)
     return for_group(store, group_id)
 
 

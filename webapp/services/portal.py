@@ -19,17 +19,24 @@ def state(store: Store, address: str) -> str:
     return RELEASED
 
 
+def release_in(db, address: str, reason: str, hours: float) -> None:
+    """Record a release inside a write the caller already holds (e.g. the ballot's own)."""
+    expires = datetime.now(timezone.utc) + timedelta(hours=hours)
+    db.execute(
+        """INSERT INTO portal_clients (address, state, reason, updated_at, expires_at)
+           VALUES (?, ?, ?, ?, ?)
+           ON CONFLICT (address) DO UPDATE SET state = excluded.state, reason = excluded.reason,
+             updated_at = excluded.updated_at, expires_at = excluded.expires_at""",
+        [address, RELEASED, reason, now(), expires.isoformat(timespec="milliseconds")],
+    )
+
+
 def release(store: Store, address: str, reason: str, hours: float) -> None:
     """Tell this phone's OS "online" from now on, so its portal window can close."""
     if state(store, address) == RELEASED:
         return
-    expires = datetime.now(timezone.utc) + timedelta(hours=hours)
     with store.write() as db:
-        db["portal_clients"].upsert(
-            {"address": address, "state": RELEASED, "reason": reason, "updated_at": now(),
-             "expires_at": expires.isoformat(timespec="milliseconds")},
-            pk="address",
-        )
+        release_in(db, address, reason, hours)
 
 
 def capture(store: Store, address: str) -> None:

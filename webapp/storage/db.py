@@ -57,8 +57,11 @@ class Store:
         for listener in list(self.listeners):
             listener()
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[dict]:
-        return list(self.db.query(sql, params))
+    def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
+        """Rows as dicts. A plain read on this thread's connection (no savepoint: it writes nothing)."""
+        cursor = self.db.conn.execute(sql, params)
+        columns = [d[0] for d in cursor.description]
+        return [dict(zip(columns, row)) for row in cursor.fetchall()]
 
     def one(self, sql: str, params: tuple | dict = ()) -> dict | None:
         rows = self.query(sql, params)

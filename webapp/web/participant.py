@@ -11,7 +11,7 @@ from webapp.security import client_identity, store
 from webapp.services import assembly, ballots, ideas
 
 from .forms import choices_from_form, group_entries
-from .portal import release_client
+from .portal import release_with
 
 bp = Blueprint("participant", __name__)
 
@@ -100,12 +100,11 @@ def group_page(code: str):
     if request.method == "POST":
         entries = group_entries(request.form, limit)
         try:
-            ideas.save_for_group(store(), group["id"], entries)
+            ideas.save_for_group(store(), group["id"], entries, also=release_with("ideas"))
         except DomainError as exc:
             error, status = exc.translated(_), exc.status
             slots = [{"title": t, "detail": d} for t, d in entries[:limit]]
         else:
-            release_client("ideas")
             return redirect(url_for("participant.group_page", code=group["code"], saved=1), 303)
     if not error:
         saved = {row["slot"]: row for row in ideas.for_group(store(), group["id"])}
@@ -130,7 +129,8 @@ def group_page(code: str):
 def ballot_page(code: str):
     _limited()
     try:
-        view = ballots.ballot_view(store(), code)
+        # A vote needs the ideas but not the earlier ballot; the page needs both.
+        view = ballots.ballot_view(store(), code, with_ballot=request.method == "GET")
     except DomainError as exc:
         _note_failure(exc)
         raise
@@ -144,11 +144,10 @@ def ballot_page(code: str):
         try:
             choices = choices_from_form(request.form, view["ideas"], state["rules"].method)
             chosen = choices
-            ballots.cast(store(), code, choices, source="phone")
+            ballots.cast(store(), code, choices, source="phone", view=view, also=release_with("ballot"))
         except DomainError as exc:
             error, status = exc.translated(_), exc.status
         else:
-            release_client("ballot")
             return redirect(url_for("participant.ballot_page", code=code, saved=1), 303)
     elif request.args.get("saved"):
         notice = _("Thank you — your vote is saved.") + " " + done_hint()

@@ -68,6 +68,16 @@ def release_client(reason: str) -> None:
     portal.release(store(), client_address(), reason, current_app.config["PORTAL_RELEASE_HOURS"])
 
 
+def release_with(reason: str):
+    """The release as a write to make inside the step's own transaction (one disk sync, not
+    two); None when this phone is released already."""
+    address = client_address()
+    if portal.state(store(), address) != CAPTIVE:
+        return None
+    hours = current_app.config["PORTAL_RELEASE_HOURS"]
+    return lambda db: portal.release_in(db, address, reason, hours)
+
+
 def sign_in_staff(role: str) -> None:
     """Staff work in their own browsers, so the portal lets their phones go at sign-in."""
     release_client("staff")
