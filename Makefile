@@ -26,7 +26,7 @@ run: install
 ifdef DEMO
 	$(BIN)/venuekit --data $(DATA) demo
 endif
-	$(BIN)/venuekit --data $(DATA) serve --host $(HOST) --port $(PORT)
+	$(BIN)/venuekit --data $(DATA) serve --host $(HOST) --port $(PORT) --spooler
 
 test-deps:
 	bash scripts/test-deps.sh

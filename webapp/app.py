@@ -69,7 +69,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from webapp import errors
     from webapp.api import bp as api_bp
-    from webapp.web import hub_link, live_socket, organiser, participant, portal, projector, steward
+    from webapp.web import hub_link, live_socket, organiser, participant, portal, printing, projector, steward
 
     errors.register(app)
     if app.config.get("HUB"):
@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(steward.bp)
     app.register_blueprint(projector.bp)
     app.register_blueprint(hub_link.bp)
+    app.register_blueprint(printing.bp)
     app.register_blueprint(api_bp)
     live_socket.register(app)
     return app

@@ -16,8 +16,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", default=os.environ.get("VENUEKIT_DATA", "var"),
                         help="the kit's data directory (default: var/, or $VENUEKIT_DATA)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    _server_options(sub.add_parser("serve", help="run the web app in the production server"), port=8000)
+    serve = sub.add_parser("serve", help="run the web app in the production server")
+    _server_options(serve, port=8000)
+    serve.add_argument("--spooler", action="store_true",
+                       help="also run the print spooler in this process (laptop mode)")
     sub.add_parser("setup-code", help="print the organiser setup code")
+    sub.add_parser("print-spooler", help="run the print spooler: print queued jobs, retrying until printed")
+    ready = sub.add_parser("print-kit-ready", help="queue the kit-ready slip (Wi-Fi, address, setup code)")
+    ready.add_argument("--always", action="store_true", help="print it even when an organiser has signed up")
+    sub.add_parser("buttons", help="run the buttons and status lights (gpiozero)")
     token = sub.add_parser("token", help="print a new API bearer token")
     token.add_argument("--role", required=True, choices=["organiser", "steward"], help="what the token may do")
     token.add_argument("--label", default="", help="a note to remember what the token is for")
@@ -77,7 +84,71 @@ def main(argv: list[str] | None = None) -> int:
         print(f"enrolled as {kit_id}")
     elif args.command == "sync":
         return _sync(store, once=args.once, max_backoff=args.max_backoff)
+    elif args.command == "print-spooler":
+        return _print_spooler(store, data)
+    elif args.command == "print-kit-ready":
+        from webapp.config import load
+        from webapp.printing import queue
+
+        settings = load(data)
+        kit = queue.KitInfo.from_config(settings, queue.kit_url(settings, "http://127.0.0.1:8000/"))
+        job = queue.kit_ready(store, kit, only_if_no_organiser=not args.always)
+        print("kit-ready slip queued" if job else "nothing to print: the organiser has signed up already")
+    elif args.command == "buttons":
+        return _buttons(store, data)
     return 0
+
+
+def printer_settings(settings: dict, data: Path) -> dict:
+    """The printer table, with the preview printer's folder inside the data directory."""
+    printer = dict(settings["PRINTER"])
+    if printer.get("kind", "preview") == "preview":
+        printer.setdefault("dir", str(data / "prints"))
+    return printer
+
+
+def _until_signalled(run) -> int:
+    import signal
+    import threading
+
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    return run(stop) or 0
+
+
+def _print_spooler(store, data: Path) -> int:
+    from webapp.config import load
+    from webapp.printing.service import run_spooler
+
+    settings = printer_settings(load(data), data)
+    return _until_signalled(lambda stop: run_spooler(store, settings, stop, log_line=lambda l: print(l, flush=True)))
+
+
+def _buttons(store, data: Path) -> int:
+    import subprocess
+
+    from pi.service import run_buttons_service
+    from pi.status import http_status_source
+
+    from webapp.config import load
+    from webapp.printing import queue
+
+    settings = load(data)
+    kit = queue.KitInfo.from_config(settings, queue.kit_url(settings, "http://127.0.0.1:8000/"))
+
+    def shutdown() -> None:
+        # Flush the write-ahead log into the database file, then let systemd stop everything.
+        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        subprocess.run(settings["SHUTDOWN_COMMAND"], check=False)
+
+    callbacks = {
+        "on_print_next": lambda: queue.next_group_card(store, kit, settings["SLIPS_PER_GROUP"]),
+        "on_print_kit_ready": lambda: queue.kit_ready(store, kit),
+        "on_shutdown": shutdown,
+    }
+    status = http_status_source(f"http://127.0.0.1:{settings['WEB_PORT']}/api/v1/kit-status")
+    return _until_signalled(lambda stop: run_buttons_service(settings["BUTTONS"], callbacks, status, stop))
 
 
 def _sync(store, *, once: bool, max_backoff: float) -> int:
@@ -138,8 +209,26 @@ def _serve(data: Path, args, *, hub: bool) -> int:
     if not auth.has_organiser(store):
         code = codes.display(auth.setup_code(store), codes.SETUP)
         print(f"venuekit: organiser setup code {code} — sign in at {url}organiser/signin", flush=True)
+    if getattr(args, "spooler", False):
+        _spooler_thread(app, data, url)
     KitServer(app, host=args.host, port=args.port, threads=args.threads, access_log=args.access_log).run()
     return 0
+
+
+def _spooler_thread(app, data: Path, url: str) -> None:
+    """Laptop mode: print in the server's own process, and the kit-ready slip at start."""
+    import threading
+
+    from webapp.printing import queue
+    from webapp.printing.service import run_spooler
+
+    store = app.extensions["venuekit"].store
+    kit = queue.KitInfo.from_config(app.config, queue.kit_url(app.config, url))
+    queue.kit_ready(store, kit, only_if_no_organiser=True)
+    settings = printer_settings(app.config, data)
+    print(f"venuekit: print previews go to {settings.get('dir', 'the printer')}", flush=True)
+    threading.Thread(target=run_spooler, args=(store, settings, threading.Event()),
+                     name="venuekit-spooler", daemon=True).start()
 
 
 if __name__ == "__main__":

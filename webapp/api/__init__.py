@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import openapi, participant, staff  # noqa: E402,F401  (routes register on import)
+from . import openapi, participant, printing, staff  # noqa: E402,F401  (routes register on import)

@@ -1,0 +1,249 @@
+"""The five slips the kit prints, each drawn as 1-bit images at the printer's dot width.
+
+``render_job(kind, payload, width)`` is the entry point; the fixed wording below can be
+replaced per job through the payload's ``labels`` mapping, by these keys.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from PIL import Image
+
+from . import jobs
+from .canvas import Slip, bar, boxed, captioned
+from .errors import LayoutError
+from .qr import MIN_MODULE_DOTS, qr_image, qr_matrix, wifi_uri
+from .text import Style, text_block, text_width
+
+DEFAULT_WIDTH = 576
+
+LABELS = {
+    "kit_ready_title": "Kit ready",
+    "wifi_network": "Wi-Fi: {ssid}",
+    "wifi_password": "Password: {password}",
+    "wifi_open": "Open network (no password)",
+    "scan_wifi": "Scan to join the Wi-Fi",
+    "kit_address": "Address: {url}",
+    "organiser_setup": "Organiser setup",
+    "setup_code": "Setup code",
+    "scan_setup": "Scan to set up the kit",
+    "setup_private": "Keep this slip private: the setup code lets someone run the assembly.",
+    "group_title": "Group {number}",
+    "qr_join": "1. Join the Wi-Fi",
+    "qr_group": "2. Open your group page",
+    "group_code": "Group code",
+    "step_wifi": "1. Join the Wi-Fi \u201c{ssid}\u201d ({password_note})",
+    "step_wifi_password": "password: {password}",
+    "step_wifi_open": "no password",
+    "step_stay": "2. If your phone asks 'Stay connected?', tap Yes",
+    "step_open": "3. Open {address} and type the code",
+    "ballot_code": "Your ballot code",
+    "how_to_vote": "Open {address} and type this code to vote.",
+    "how_to_vote_wifi": "Join the Wi-Fi \u201c{ssid}\u201d, open {address} and type this code to vote.",
+    "keep_slip": "Keep this slip: it is your vote",
+    "paper_ballot_title": "Paper ballot",
+    "paper_ballot_code": "Ballot code",
+    "approval_instructions": "Tick up to {max_choices} ideas.",
+    "dot_instructions": "Share {points} points between the ideas, at most {max_per_idea} per idea: write the points in the boxes.",
+    "ranked_instructions": "Rank your top {max_choices}: write 1 by your favourite, 2 by the next, and so on.",
+    "paper_ballot_footer": "Give this ballot to a steward.",
+    "results_title": "Results",
+    "results_line": "{count} {unit}",
+    "ballots_cast": "Ballots cast: {cast} of {issued} issued",
+    "results_footer": "{time} \u00b7 {kit_name}",
+}
+
+
+def _label(record: Any, key: str, **values: Any) -> str:
+    return record.labels.get(key, LABELS[key], **values)
+
+
+def _qr_row(slip: Slip, items: list[tuple[str, str]], max_each: int) -> None:
+    """QR codes with captions, side by side when they fit, otherwise one under another.
+
+    Side by side, both codes get the same module size and the same height so their
+    captions line up.
+    """
+    gap = slip.sizes.body
+    counts = [len(qr_matrix(d)) for d, _ in items]
+    each = min(max_each, (slip.inner - gap * (len(items) - 1)) // len(items))
+    module = min(8, min(each // c for c in counts))
+    if len(items) > 1 and module >= MIN_MODULE_DOTS:
+        side = max(counts) * module
+        blocks = []
+        for (data, caption), count in zip(items, counts):
+            square = Image.new("L", (side, side), 255)
+            code = qr_image(data, count * module)
+            square.paste(code, ((side - code.width) // 2, (side - code.height) // 2))
+            blocks.append(captioned(square, caption, max(side, each), slip.sizes.small))
+        slip.side_by_side(blocks, gap)
+        return
+    for data, caption in items:
+        slip.add(captioned(qr_image(data, min(max_each * 2, slip.inner)), caption, slip.inner, slip.sizes.small))
+        slip.space()
+
+
+def kit_ready(record: jobs.KitReady, width: int) -> list[Image.Image]:
+    slip = Slip(width)
+    s = slip.sizes
+    slip.text(_label(record, "kit_ready_title"), s.title, "bold", "center")
+    slip.text(record.kit_name, s.heading, "bold", "center")
+    slip.rule()
+    slip.text(_label(record, "wifi_network", ssid=record.wifi.ssid), s.body, "bold", "center")
+    if record.wifi.password:
+        slip.text(_label(record, "wifi_password", password=record.wifi.password), s.body, "regular", "center")
+    else:
+        slip.text(_label(record, "wifi_open"), s.body, "regular", "center")
+    slip.space()
+    uri = wifi_uri(record.wifi.ssid, record.wifi.password)
+    slip.add(captioned(qr_image(uri, min(slip.inner, width * 3 // 5)), _label(record, "scan_wifi"),
+                       slip.inner, s.small))
+    slip.space()
+    slip.text(_label(record, "kit_address", url=record.url), s.body, "bold", "center")
+    slip.rule()
+    slip.text(_label(record, "organiser_setup"), s.heading, "bold", "center")
+    slip.text(_label(record, "setup_code"), s.small, "regular", "center")
+    slip.code(record.setup_code)
+    slip.space()
+    slip.add(captioned(qr_image(record.setup_url, min(slip.inner, width // 2)), _label(record, "scan_setup"),
+                       slip.inner, s.small))
+    slip.space()
+    slip.text(_label(record, "setup_private"), s.small, "regular", "center")
+    return [slip.image()]
+
+
+def group_card(record: jobs.GroupCard, width: int) -> list[Image.Image]:
+    slip = Slip(width)
+    s = slip.sizes
+    if record.group_number is not None:
+        slip.text(_label(record, "group_title", number=record.group_number), s.code, "bold", "center")
+        slip.text(record.group_name, s.heading, "bold", "center")
+    else:
+        slip.text(record.group_name, s.title, "bold", "center")
+    slip.space()
+    _qr_row(slip, [(wifi_uri(record.wifi.ssid, record.wifi.password), _label(record, "qr_join")),
+                   (record.url, _label(record, "qr_group"))], max_each=width * 2 // 5)
+    slip.space()
+    slip.text(_label(record, "group_code"), s.small, "regular", "center")
+    slip.code(record.code)
+    slip.rule()
+    note = (_label(record, "step_wifi_password", password=record.wifi.password) if record.wifi.password
+            else _label(record, "step_wifi_open"))
+    slip.text(_label(record, "step_wifi", ssid=record.wifi.ssid, password_note=note), s.body)
+    slip.text(_label(record, "step_stay"), s.body)
+    slip.text(_label(record, "step_open", address=record.address), s.body)
+    return [slip.image()]
+
+
+def ballot_slips(record: jobs.BallotSlips, width: int) -> list[Image.Image]:
+    how = (_label(record, "how_to_vote_wifi", ssid=record.ssid, address=record.address) if record.ssid
+           else _label(record, "how_to_vote", address=record.address))
+    images = []
+    for ballot in record.ballots:
+        slip = Slip(width)
+        s = slip.sizes
+        slip.text(_label(record, "ballot_code"), s.small, "regular", "center")
+        slip.code(ballot.code)
+        slip.space()
+        slip.add(qr_image(ballot.url, min(slip.inner, width // 2)))
+        slip.space()
+        slip.text(how, s.body, "regular", "center")
+        slip.space()
+        slip.text(_label(record, "keep_slip"), s.body, "bold", "center")
+        images.append(slip.image())
+    return images
+
+
+def _numbered(slip: Slip, number: int, text: str, size: int, face: str = "regular",
+              box: Image.Image | None = None) -> None:
+    """A row: optional write-in box, the number in its own column, then the wrapped text.
+
+    The number has its own column so it stays on the left even when the text is
+    right-to-left (bidi would otherwise move "3." to the far end of an Arabic title).
+    """
+    gap = size // 2
+    number_style = Style(size, face, "right")
+    column = round(text_width("00.", number_style)) + 2
+    left = (box.width + gap) if box is not None else 0
+    label = text_block(f"{number}.", column, number_style)
+    block = text_block(text, slip.inner - left - column - gap, Style(size, face))
+    height = max(box.height if box is not None else 0, block.height)
+    row = Image.new("L", (slip.inner, height + size // 4), 255)
+    if box is not None:
+        row.paste(box, (0, 0))
+    top = (box.height - min(box.height, block.height)) // 2 if box is not None else 0
+    row.paste(label, (left, top))
+    row.paste(block, (left + column + gap, top))
+    slip.add(row, "left")
+
+
+def paper_ballot(record: jobs.PaperBallot, width: int) -> list[Image.Image]:
+    slip = Slip(width)
+    s = slip.sizes
+    slip.text(_label(record, "paper_ballot_title"), s.heading, "bold", "center")
+    slip.text(_label(record, "paper_ballot_code"), s.small, "regular", "center")
+    slip.code(record.code, s.title)
+    slip.rule()
+    slip.text(record.question, s.body, "bold")
+    slip.space()
+    limits = {"max_choices": record.max_choices, "points": record.points, "max_per_idea": record.max_per_idea}
+    slip.text(_label(record, f"{record.method}_instructions", **limits), s.body)
+    slip.rule()
+    side = round(s.body * 1.4)
+    # Points and ranks are written in, so those boxes are wider than a tick box.
+    box = boxed((side, side) if record.method == "approval" else (side * 2, side))
+    for idea in record.ideas:
+        _numbered(slip, idea.number, idea.title, s.body, box=box)
+    slip.rule()
+    slip.text(_label(record, "paper_ballot_footer"), s.small, "regular", "center")
+    return [slip.image()]
+
+
+def results_slip(record: jobs.ResultsSlip, width: int) -> list[Image.Image]:
+    slip = Slip(width)
+    s = slip.sizes
+    slip.text(_label(record, "results_title"), s.title, "bold", "center")
+    slip.text(record.question, s.body, "bold", "center")
+    slip.rule()
+    shown = record.results[: record.top]
+    best = max((idea.count for idea in shown), default=0)
+    for rank, idea in enumerate(shown, start=1):
+        _numbered(slip, rank, idea.title, s.body, "bold")
+        label = text_block(_label(record, "results_line", count=idea.count, unit=record.unit),
+                           slip.inner // 3, Style(s.small, "regular", "right", 1.2))
+        track = slip.inner - label.width - s.small // 2
+        row = Image.new("L", (slip.inner, max(label.height, s.small)), 255)
+        filled = round(track * idea.count / best) if best else 0
+        row.paste(bar(filled, track, s.small), (0, (row.height - s.small) // 2))
+        row.paste(label, (slip.inner - label.width, 0))
+        slip.add(row, "left")
+        slip.space(s.small // 2)
+    slip.rule()
+    slip.text(_label(record, "ballots_cast", cast=record.ballots_cast, issued=record.ballots_issued),
+              s.body, "regular", "center")
+    slip.text(_label(record, "results_footer", time=record.time, kit_name=record.kit_name),
+              s.small, "regular", "center")
+    return [slip.image()]
+
+
+LAYOUTS: dict[str, Callable[[Any, int], list[Image.Image]]] = {
+    "kit_ready": kit_ready,
+    "group_card": group_card,
+    "ballot_slip": ballot_slips,
+    "paper_ballot": paper_ballot,
+    "results_slip": results_slip,
+}
+
+
+def render_job(kind: str, payload: Mapping[str, Any], width: int = DEFAULT_WIDTH) -> list[Image.Image]:
+    """Lay out a stored print job as one 1-bit image per slip (each slip is cut on its own).
+
+    Raises JobPayloadError for a bad payload, LayoutError when it cannot fit the paper.
+    """
+    record = jobs.parse_payload(kind, payload)
+    try:
+        return LAYOUTS[kind](record, width)
+    except ValueError as exc:
+        if isinstance(exc, LayoutError):
+            raise
+        raise LayoutError(str(exc)) from exc

@@ -1,0 +1,240 @@
+"""The print spooler: takes due jobs from a job store, renders them and sends them to a printer.
+
+A job is only marked printed after the device's ``send`` returned, i.e. the printer took
+every byte. When sending fails, the job stays queued with the error and a retry time
+(exponential back-off, capped) and the spooler holds all printing until then, so a dead
+printer costs one attempt per back-off step, not one per queued job, and the batch keeps
+its order. A job whose payload cannot be laid out is given up at once (``retry_at=None``):
+retrying would fail the same way. Delivery is at-least-once: if the process dies after
+the printer took a job but before the store recorded it, that slip prints again.
+
+The store is a Protocol so this module stays free of any database: the web app implements
+it over SQLite; MemoryJobStore below serves tests and the bench.
+"""
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Mapping, Protocol
+
+from .devices import PrinterDevice
+from .errors import JobPayloadError, LayoutError, PrinterError
+from .escpos_raster import to_escpos
+from .layouts import render_job
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One print job as the store hands it over."""
+
+    id: Any
+    kind: str
+    payload: Mapping[str, Any]
+    attempts: int = 0  # failed attempts so far
+
+
+class JobStore(Protocol):
+    """Where jobs live between being asked for and being printed. Times are epoch seconds."""
+
+    def next_due(self, now: float) -> Job | None:
+        """The oldest queued job whose retry time (if any) has come, or None."""
+
+    def mark_printing(self, job_id: Any) -> None:
+        """The job is being sent now."""
+
+    def mark_printed(self, job_id: Any) -> None:
+        """The printer took the whole job."""
+
+    def mark_failed(self, job_id: Any, error: str, retry_at: float | None) -> None:
+        """Back to queued with one more attempt, due at ``retry_at``; None means give up."""
+
+    def requeue_interrupted(self) -> int:
+        """Jobs left "printing" by a process that died go back to queued; returns how many."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one ``run_once`` did, for logs and the steward page's printer state."""
+
+    job_id: Any
+    state: str  # "printed", "retrying" or "given_up"
+    error: str = ""
+    reason: str = ""
+    retry_at: float | None = None
+
+
+class Spooler:
+    def __init__(
+        self,
+        store: JobStore,
+        device: PrinterDevice,
+        *,
+        clock: Callable[[], float] = time.time,
+        base_delay: float = 2.0,
+        max_delay: float = 120.0,
+        idle_wait: float = 1.0,
+        on_outcome: Callable[[Outcome], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.device = device
+        self.clock = clock
+        self.base_delay = base_delay
+        self.max_delay = max_delay
+        self.idle_wait = idle_wait
+        self.on_outcome = on_outcome
+        self.hold_until = 0.0  # no printing before this time, after a printer failure
+        self._recovered = False
+        self._wake = threading.Event()
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds to wait after the ``attempts``-th failure in a row: 2, 4, 8, ... capped."""
+        return min(self.max_delay, self.base_delay * 2 ** max(0, attempts - 1))
+
+    def wake(self) -> None:
+        """Look for work now instead of after ``idle_wait`` (call after queueing a job)."""
+        self._wake.set()
+
+    def run_once(self) -> Outcome | None:
+        """Print at most one due job; None when there was nothing to do yet."""
+        if not self._recovered:
+            count = self.store.requeue_interrupted()
+            if count:
+                log.warning("requeued %d print job(s) interrupted by a restart", count)
+            self._recovered = True
+        now = self.clock()
+        if now < self.hold_until:
+            return None
+        job = self.store.next_due(now)
+        if job is None:
+            return None
+        self.store.mark_printing(job.id)
+        try:
+            images = render_job(job.kind, job.payload, self.device.width)
+            data = to_escpos(images, cut=self.device.config.cut, profile=self.device.config.profile)
+        except (JobPayloadError, LayoutError) as exc:
+            return self._give_up(job, str(exc))
+        except Exception as exc:
+            log.exception("print job %s could not be laid out", job.id)
+            return self._give_up(job, f"This slip could not be laid out: {exc}")
+        try:
+            self.device.send(data, label=f"{job.kind}-{job.id}")
+        except PrinterError as exc:
+            return self._retry(job, exc.message, exc.reason)
+        except Exception as exc:
+            log.exception("unexpected failure sending print job %s", job.id)
+            self.device.close()
+            return self._retry(job, f"The printer failed unexpectedly: {exc}", "error")
+        self.store.mark_printed(job.id)
+        return self._report(Outcome(job.id, "printed"))
+
+    def _retry(self, job: Job, message: str, reason: str) -> Outcome:
+        retry_at = self.clock() + self.backoff(job.attempts + 1)
+        self.hold_until = retry_at
+        self.store.mark_failed(job.id, message, retry_at)
+        log.warning("print job %s failed (%s); retrying at %.0f", job.id, message, retry_at)
+        return self._report(Outcome(job.id, "retrying", message, reason, retry_at))
+
+    def _give_up(self, job: Job, message: str) -> Outcome:
+        self.store.mark_failed(job.id, message, None)
+        return self._report(Outcome(job.id, "given_up", message, "bad_job"))
+
+    def _report(self, outcome: Outcome) -> Outcome:
+        if self.on_outcome is not None:
+            try:
+                self.on_outcome(outcome)
+            except Exception:
+                log.exception("print outcome callback failed")
+        return outcome
+
+    def run(self, stop_event: threading.Event) -> None:
+        """Print until ``stop_event`` is set; finishes the job in hand before returning."""
+        try:
+            while not stop_event.is_set():
+                if self.run_once() is None:
+                    wait = self.idle_wait
+                    held = self.hold_until - self.clock()
+                    if 0 < held < wait:
+                        wait = held  # wake exactly when the back-off ends
+                    self._wake.wait(wait)
+                    self._wake.clear()
+        finally:
+            self.device.close()
+
+
+@dataclass
+class StoredJob:
+    """A job as MemoryJobStore keeps it."""
+
+    id: int
+    kind: str
+    payload: Mapping[str, Any]
+    status: str = "queued"  # queued, printing, printed or failed (given up)
+    attempts: int = 0
+    last_error: str | None = None
+    retry_at: float | None = None
+    history: list[str] = field(default_factory=list)
+
+
+class MemoryJobStore:
+    """A JobStore in memory: for tests, the bench and trying the printer without a database."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[int, StoredJob] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def add(self, kind: str, payload: Mapping[str, Any]) -> int:
+        with self._lock:
+            job_id = next(self._ids)
+            self._jobs[job_id] = StoredJob(job_id, kind, payload)
+            return job_id
+
+    def get(self, job_id: int) -> StoredJob:
+        with self._lock:
+            return replace(self._jobs[job_id], history=list(self._jobs[job_id].history))
+
+    def all(self) -> list[StoredJob]:
+        with self._lock:
+            return [replace(j, history=list(j.history)) for j in self._jobs.values()]
+
+    def next_due(self, now: float) -> Job | None:
+        with self._lock:
+            for job in self._jobs.values():  # insertion order is creation order
+                if job.status == "queued" and (job.retry_at is None or job.retry_at <= now):
+                    return Job(job.id, job.kind, job.payload, job.attempts)
+        return None
+
+    def _move(self, job_id: int, expected: tuple[str, ...], status: str) -> StoredJob:
+        job = self._jobs[job_id]
+        if job.status not in expected:
+            raise RuntimeError(f"job {job_id} is {job.status}, not {' or '.join(expected)}")
+        job.status = status
+        job.history.append(status)
+        return job
+
+    def mark_printing(self, job_id: int) -> None:
+        with self._lock:
+            self._move(job_id, ("queued",), "printing")
+
+    def mark_printed(self, job_id: int) -> None:
+        with self._lock:
+            job = self._move(job_id, ("printing",), "printed")
+            job.last_error, job.retry_at = None, None
+
+    def mark_failed(self, job_id: int, error: str, retry_at: float | None) -> None:
+        with self._lock:
+            job = self._move(job_id, ("printing",), "queued" if retry_at is not None else "failed")
+            job.attempts += 1
+            job.last_error, job.retry_at = error, retry_at
+
+    def requeue_interrupted(self) -> int:
+        with self._lock:
+            stuck = [j for j in self._jobs.values() if j.status == "printing"]
+            for job in stuck:
+                self._move(job.id, ("printing",), "queued")
+            return len(stuck)

@@ -1,0 +1,181 @@
+"""The kit's durable print queue: payloads from the assembly, the spooler over SQLite, faults."""
+import json
+import threading
+
+import pytest
+from printer import PrinterOfflineError, Spooler, open_printer
+from pyzbar.pyzbar import decode
+
+from tests.conftest import make_assembly
+from tests.printer.escpos_decode import slips
+from webapp.domain import codes
+from webapp.printing import queue
+from webapp.printing.jobstore import SqliteJobStore
+from webapp.services import ballots
+
+KIT = queue.KitInfo("Town hall", "venuekit", "secret pass", "http://10.42.0.1/")
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1_000_000.0
+
+    def __call__(self):
+        return self.now
+
+
+def statuses(store):
+    return [r["status"] for r in store.query("SELECT status FROM print_jobs ORDER BY seq")]
+
+
+def run_all(spooler, limit=500):
+    for _ in range(limit):
+        if spooler.run_once() is None:
+            return
+
+
+def test_group_cards_with_slips_print_in_order_with_the_right_qr_codes(store):
+    made = make_assembly(store, phase="setup", groups=2)
+    queue.group_cards(store, KIT, 3)
+    assert statuses(store) == ["queued"] * 8
+    device = open_printer({"kind": "dummy", "width": 576})
+    spooler = Spooler(SqliteJobStore(store), device, clock=Clock())
+    run_all(spooler)
+    assert statuses(store) == ["printed"] * 8
+    labels = [row["label"] for row in store.query("SELECT label FROM print_jobs ORDER BY seq")]
+    assert labels[0] == "Group card 1" and labels[4] == "Group card 2"
+    assert [label for label, _ in device.jobs] == [f"group_card-{job}" if i in (0, 4) else f"ballot_slip-{job}"
+                                                   for i, job in enumerate(r["id"] for r in store.query(
+                                                       "SELECT id FROM print_jobs ORDER BY seq"))]
+    card = slips(device.jobs[0][1])[0]
+    found = sorted(d.data.decode() for d in decode(card.convert("L")))
+    group = made["groups"][0]
+    assert f"http://10.42.0.1/g/{group['code']}" in found
+    assert "WIFI:T:WPA;S:venuekit;P:secret pass;;" in found
+    slip_codes = [json.loads(r["payload"])["ballots"][0]["code"] for r in store.query(
+        "SELECT payload FROM print_jobs WHERE kind = 'ballot_slip' ORDER BY seq")]
+    issued = {codes.display(r["code"], codes.BALLOT) for r in ballots.list_codes(store)}
+    assert len(set(slip_codes)) == 6 and set(slip_codes) <= issued
+    slip = slips(device.jobs[1][1])[0]
+    raw = codes.normalize(slip_codes[0], codes.BALLOT)
+    assert [d.data.decode() for d in decode(slip.convert("L"))] == [f"http://10.42.0.1/b/{raw}"]
+
+
+def test_an_offline_printer_keeps_jobs_queued_and_resumes_without_duplicates(store):
+    make_assembly(store, phase="setup", groups=1)
+    queue.group_cards(store, KIT, 2)
+    device = open_printer({"kind": "dummy", "width": 384})
+    clock = Clock()
+    spooler = Spooler(SqliteJobStore(store), device, clock=clock)
+    device.fail_next(PrinterOfflineError("The printer is unplugged."), PrinterOfflineError("Still unplugged."))
+    outcome = spooler.run_once()
+    assert outcome.state == "retrying"
+    row = store.one("SELECT status, attempts, last_error FROM print_jobs ORDER BY seq LIMIT 1")
+    assert row == {"status": "queued", "attempts": 1, "last_error": "The printer is unplugged."}
+    assert spooler.run_once() is None  # held by the back-off: nothing behind it jumps the queue
+    clock.now += 3
+    assert spooler.run_once().state == "retrying"
+    clock.now += 10
+    run_all(spooler)
+    assert statuses(store) == ["printed"] * 3
+    assert len(device.jobs) == 3
+
+
+def test_stopping_the_spooler_mid_batch_then_restarting_prints_each_job_once(store):
+    make_assembly(store, phase="setup", groups=3)
+    queue.group_cards(store, KIT, 4)
+    device = open_printer({"kind": "dummy", "width": 384})
+    stop = threading.Event()
+    printed = []
+
+    def count(label, data):
+        printed.append(label)
+        if len(printed) == 6:
+            stop.set()  # the service is asked to stop in the middle of the batch
+
+    device.before_send = count
+    Spooler(SqliteJobStore(store), device, idle_wait=0.01).run(stop)
+    done = statuses(store)
+    assert done.count("printed") == 6 and done.count("queued") == 9
+    progress = queue.progress(store)
+    assert progress["queued"] == 9 and progress["batches"][0]["printed"] == 6
+    again = open_printer({"kind": "dummy", "width": 384})
+    run_all(Spooler(SqliteJobStore(store), again))
+    assert statuses(store) == ["printed"] * 15
+    labels = [label for label, _ in device.jobs] + [label for label, _ in again.jobs]
+    assert len(labels) == 15 == len(set(labels))
+
+
+def test_a_job_interrupted_by_a_crash_prints_again_after_restart(store):
+    make_assembly(store, phase="setup", groups=1)
+    queue.group_cards(store, KIT, 0)
+    jobs = SqliteJobStore(store)
+    job = jobs.next_due(0)
+    jobs.mark_printing(job.id)  # the process dies here, before the printer answered
+    device = open_printer({"kind": "dummy", "width": 384})
+    run_all(Spooler(SqliteJobStore(store), device))
+    assert statuses(store) == ["printed"] and len(device.jobs) == 1
+
+
+def test_print_button_prints_the_next_group_each_time_then_more_slips(store):
+    make_assembly(store, phase="setup", groups=2)
+    queue.next_group_card(store, KIT, 2)
+    queue.next_group_card(store, KIT, 2)
+    queue.next_group_card(store, KIT, 2)
+    kinds = [(r["kind"], r["label"]) for r in store.query("SELECT kind, label FROM print_jobs ORDER BY seq")]
+    assert [k for k, _ in kinds] == ["group_card", "ballot_slip", "ballot_slip"] * 2 + ["ballot_slip"] * 2
+    assert kinds[0][1] == "Group card 1" and kinds[3][1] == "Group card 2"
+
+
+def test_paper_ballots_results_slip_and_phase_rules(store):
+    made = make_assembly(store, phase="submission")
+    with pytest.raises(Exception) as info:
+        queue.paper_ballots(store, 2)
+    assert info.value.code == "wrong_phase"
+    from webapp.services import assembly
+
+    assembly.set_phase(store, "voting")
+    queue.paper_ballots(store, 2)
+    payload = json.loads(store.scalar("SELECT payload FROM print_jobs WHERE kind = 'paper_ballot'"))
+    assert [i["number"] for i in payload["ideas"]] == sorted(i["number"] for i in made["ideas"])
+    assert codes.is_valid(payload["code"], codes.BALLOT) and payload["method"] == "approval"
+    with pytest.raises(Exception) as info:
+        queue.results_slip(store, KIT)
+    assert info.value.code == "not_revealed"
+    ballots.cast(store, made["codes"][0], {made["ideas"][2]["id"]: 1})
+    assembly.set_phase(store, "results")
+    assembly.reveal(store)
+    queue.results_slip(store, KIT)
+    result = json.loads(store.scalar("SELECT payload FROM print_jobs WHERE kind = 'results_slip'"))
+    assert result["results"][0] == {"title": made["ideas"][2]["title"], "count": 1}
+    assert result["ballots_cast"] == 1
+
+
+def test_cancel_and_reprint(store):
+    make_assembly(store, phase="setup", groups=1)
+    queue.group_cards(store, KIT, 1)
+    first, second = [r["id"] for r in store.query("SELECT id FROM print_jobs ORDER BY seq")]
+    queue.cancel(store, second)
+    with pytest.raises(Exception) as info:
+        queue.cancel(store, second)
+    assert info.value.code == "not_queued"
+    device = open_printer({"kind": "dummy", "width": 384})
+    run_all(Spooler(SqliteJobStore(store), device))
+    assert statuses(store) == ["printed", "cancelled"]
+    queue.reprint(store, first)
+    run_all(Spooler(SqliteJobStore(store), device))
+    assert statuses(store) == ["printed", "cancelled", "printed"]
+    assert json.loads(store.query("SELECT payload FROM print_jobs ORDER BY seq")[2]["payload"]) == \
+        json.loads(store.query("SELECT payload FROM print_jobs ORDER BY seq")[0]["payload"])
+
+
+def test_kit_ready_slip_once_while_no_organiser(store):
+    assert queue.kit_ready(store, KIT, only_if_no_organiser=True)
+    assert queue.kit_ready(store, KIT) is None  # one is already waiting
+    payload = json.loads(store.scalar("SELECT payload FROM print_jobs WHERE kind = 'kit_ready'"))
+    from webapp.services import auth
+
+    assert codes.normalize(payload["setup_code"], codes.SETUP) == auth.setup_code(store)
+    auth.use_setup_code(store, payload["setup_code"], "a passphrase")
+    store.db.execute("UPDATE print_jobs SET status = 'printed'")
+    assert queue.kit_ready(store, KIT, only_if_no_organiser=True) is None
