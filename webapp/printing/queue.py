@@ -51,7 +51,9 @@ def _add(db, kind: str, payload: dict, label: str, batch: str | None) -> str:
 
 def _group_card(kit: KitInfo, group: dict) -> dict:
     shown = codes.display(group["code"], codes.GROUP)
-    return {"group_number": group["number"], "group_name": group["name"], "code": shown,
+    # The number prints large on its own; a name is added only if the organiser gave one.
+    name = "" if group["name"] == f"Group {group['number']}" else group["name"]
+    return {"group_number": group["number"], "group_name": name, "code": shown,
             "url": f"{kit.url}g/{group['code']}", "address": kit.address,
             "ssid": kit.ssid, "password": kit.password}
 
