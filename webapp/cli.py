@@ -126,75 +126,11 @@ def _print_spooler(store, data: Path) -> int:
 
 
 def _buttons(store, data: Path) -> int:
-    import subprocess
-
-    from pi.service import run_buttons_service
-    from pi.status import http_status_source
-
+    from webapp import kit_buttons
     from webapp.config import load
-    from webapp.printing import queue
 
     settings = load(data)
-    kit = queue.KitInfo.from_config(settings, queue.kit_url(settings, "http://127.0.0.1:8000/"))
-
-    def shutdown() -> None:
-        # Flush the write-ahead log into the database file, then let systemd stop everything.
-        store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        subprocess.run(settings["SHUTDOWN_COMMAND"], check=False)
-
-    callbacks = {
-        "on_print_next": lambda: queue.next_group_card(store, kit, settings["SLIPS_PER_GROUP"]),
-        "on_print_kit_ready": lambda: queue.kit_ready(store, kit),
-        "on_shutdown": shutdown,
-    }
-    status = http_status_source(f"http://127.0.0.1:{settings['WEB_PORT']}/api/v1/kit-status")
-    return _until_signalled(lambda stop: run_buttons_service(settings["BUTTONS"], callbacks, status, stop))
-
-
-def _sync(store, *, once: bool, max_backoff: float) -> int:
-    import signal
-    import threading
-
-    from webapp.sync import state as sync_state
-    from webapp.sync.client import HubClient, SyncError, run_worker
-
-    if once:
-        client = HubClient(store)
-        try:
-            while True:
-                result = client.push_once()
-                print(f"sync: sent {result.sent}, {result.remaining} waiting", flush=True)
-                if not result.remaining:
-                    return 0
-        except SyncError as exc:
-            sync_state.save(store, last_error=str(exc))
-            print(f"venuekit: sync failed: {exc}", file=sys.stderr)
-            return 1
-    stop, wake = threading.Event(), threading.Event()
-
-    def on_signal(signum, frame):
-        stop.set()
-        wake.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    run_worker(store, stop, wake=wake, cap_s=max_backoff, log=lambda line: print(line, flush=True))
-    return 0
-
-
-def _hub(data: Path, args) -> int:
-    from webapp.hub import ingest
-
-    if args.hub_command == "serve":
-        return _serve(data, args, hub=True)
-    hub = ingest.open_hub(data)
-    if args.hub_command == "enrol-code":
-        print(ingest.create_enrol_code(hub))
-    elif args.hub_command == "kits":
-        for kit in ingest.kits(hub):
-            print(f"{kit['kit_id']}\t{kit['name']}\tlast contact {kit['last_contact']}\t"
-                  f"{kit['records']} records\t{kit['conflicts']} conflicts")
-    return 0
+    return _until_signalled(lambda stop: kit_buttons.run(store, settings, stop))
 
 
 def _serve(data: Path, args, *, hub: bool) -> int:
