@@ -25,6 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     ready = sub.add_parser("print-kit-ready", help="queue the kit-ready slip (Wi-Fi, address, setup code)")
     ready.add_argument("--always", action="store_true", help="print it even when an organiser has signed up")
     sub.add_parser("buttons", help="run the buttons and status lights (gpiozero)")
+    net = sub.add_parser("network-config", help="write the venue network's files (NetworkManager, dnsmasq, nftables)")
+    net.add_argument("--root", default="/", help="write under this directory instead of / (default /)")
+    net.add_argument("--print", action="store_true", help="print the files instead of writing them")
+    net.add_argument("--mode", choices=["onboard", "ethernet", "usb"], help="override network_mode")
     token = sub.add_parser("token", help="print a new API bearer token")
     token.add_argument("--role", required=True, choices=["organiser", "steward"], help="what the token may do")
     token.add_argument("--label", default="", help="a note to remember what the token is for")
@@ -55,6 +59,8 @@ def _server_options(parser: argparse.ArgumentParser, *, port: int) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     data = Path(args.data)
+    if args.command == "network-config":
+        return _network_config(data, args)
     if args.command == "serve":
         return _serve(data, args, hub=False)
     if args.command == "hub":
@@ -115,6 +121,19 @@ def _until_signalled(run) -> int:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     return run(stop) or 0
+
+
+def _network_config(data: Path, args) -> int:
+    from pi import netconfig
+
+    from webapp.config import config_paths
+
+    argv = ["--root", args.root] + [arg for path in config_paths(data) for arg in ("--settings", str(path))]
+    if args.print:
+        argv.append("--print")
+    if args.mode:
+        argv += ["--mode", args.mode]
+    return netconfig.main(argv)
 
 
 def _print_spooler(store, data: Path) -> int:

@@ -15,6 +15,7 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "wifi_password": ("", "the Wi-Fi password; empty for an open network"),
     "wifi_country": ("GB", "the Wi-Fi regulatory country"),
     "network_mode": ("onboard", "onboard, ethernet or usb: see Networking"),
+    "network": ({}, "advanced network settings (channel, interfaces, addresses): see Networking"),
     "hub_url": ("", "the hub's address, filled in on the organiser's Sync page"),
     "slips_per_group": (6, "ballot slips printed after each group card"),
     "web_port": (8000, "the port the web app listens on (the buttons service asks it for status)"),

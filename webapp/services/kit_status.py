@@ -44,6 +44,13 @@ def printer_state(store: Store) -> dict:
     return {"state": state, "error": _setting(store, "printer.error")}
 
 
+def uplink_state(store: Store) -> dict:
+    """What the sync worker's uplink watch last saw, for the steward page."""
+    online = _setting(store, "uplink.online") == "1" and _fresh(store, "uplink")
+    return {"online": online, "interface": _setting(store, "uplink.interface") or "",
+            "reason": _setting(store, "uplink.reason") or "", "known": _setting(store, "uplink.seen_at") is not None}
+
+
 def sync_light(store: Store) -> str:
     """idle (no hub), synced, syncing (records moving) or waiting (records stuck)."""
     st = sync_state.load(store)
@@ -59,6 +66,6 @@ def snapshot(store: Store) -> dict:
     return {
         "web_ok": True,
         "printer": printer_state(store)["state"],
-        "uplink": _setting(store, "uplink.online") == "1" and _fresh(store, "uplink"),
+        "uplink": uplink_state(store)["online"],
         "sync": sync_light(store),
     }

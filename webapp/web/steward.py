@@ -8,7 +8,7 @@ from webapp.domain import codes
 from webapp.domain.errors import DomainError
 from webapp.domain.phases import Phase
 from webapp.security import client_identity, require_role, store
-from webapp.services import assembly, auth, ballots
+from webapp.services import assembly, auth, ballots, kit_status
 from webapp.sync import state as sync_state
 
 from .forms import choices_from_form
@@ -44,7 +44,8 @@ def dashboard():
 
 
 def _live_context() -> dict:
-    return {"assembly": assembly.get(store()), "counts": assembly.counts(store()), "sync": sync_state.summary(store())}
+    return {"assembly": assembly.get(store()), "counts": assembly.counts(store()), "sync": sync_state.summary(store()),
+            "printer": kit_status.printer_state(store()), "uplink": kit_status.uplink_state(store())}
 
 
 @bp.get("/fragment")
