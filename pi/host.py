@@ -103,20 +103,10 @@ def throttling(run: Runner = _run_vcgencmd, platform_root: Path = PLATFORM_ROOT)
 
 def default_route_interface(route_table: Path = ROUTE_TABLE) -> str | None:
     """The interface carrying the default IPv4 route — the kit's uplink — or None when offline."""
-    try:
-        lines = route_table.read_text().splitlines()[1:]
-    except OSError:
-        return None
-    for line in lines:
-        columns = line.split()
-        # Iface Destination Gateway Flags ...; flag 0x1 is RTF_UP.
-        if len(columns) >= 4 and columns[1] == "00000000":
-            try:
-                if int(columns[3], 16) & 0x1:
-                    return columns[0]
-            except ValueError:
-                continue
-    return None
+    from .uplink import pick_uplink, routes_from_proc
+
+    route = pick_uplink(routes_from_proc(route_table))
+    return route.interface if route else None
 
 
 def host_status(data_dir: str | Path, *, thermal_root: Path = THERMAL_ROOT,
