@@ -1,6 +1,7 @@
 """Fixtures shared by the web-app tests: an app over a fresh data directory, clients, helpers."""
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -74,3 +75,20 @@ def voting(store):
 
 def display_ballot(code: str) -> str:
     return codes.display(code, codes.BALLOT)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def playwright_instance():
+    """One Playwright for the whole run: its sync API cannot be started twice at once."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium is missing ({CHROMIUM}): run `make test`, which installs it "
+                    "(scripts/apt-packages.txt).", pytrace=False)
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as exc:  # pragma: no cover - the venv always has it after `make test`
+        pytest.fail(f"the playwright package is missing ({exc}): run `make test`", pytrace=False)
+    with sync_playwright() as playwright:
+        yield playwright

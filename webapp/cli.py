@@ -152,6 +152,58 @@ def _buttons(store, data: Path) -> int:
     return _until_signalled(lambda stop: kit_buttons.run(store, settings, stop))
 
 
+def _sync(store, *, once: bool, max_backoff: float) -> int:
+    import signal
+    import threading
+
+    from webapp.sync import state as sync_state
+    from webapp.sync.client import HubClient, SyncError, run_worker
+
+    if once:
+        client = HubClient(store)
+        try:
+            while True:
+                result = client.push_once()
+                print(f"sync: sent {result.sent}, {result.remaining} waiting", flush=True)
+                if not result.remaining:
+                    return 0
+        except SyncError as exc:
+            sync_state.save(store, last_error=str(exc))
+            print(f"venuekit: sync failed: {exc}", file=sys.stderr)
+            return 1
+    stop, wake = threading.Event(), threading.Event()
+
+    def on_signal(signum, frame):
+        stop.set()
+        wake.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    from webapp.config import load
+    from webapp.sync.uplink_watch import watch
+
+    # The uplink check runs beside the worker: it feeds the status light and wakes sync.
+    threading.Thread(target=watch, args=(store, load(Path(store.path).parent), stop, wake),
+                     name="venuekit-uplink", daemon=True).start()
+    run_worker(store, stop, wake=wake, cap_s=max_backoff, log=lambda line: print(line, flush=True))
+    return 0
+
+
+def _hub(data: Path, args) -> int:
+    from webapp.hub import ingest
+
+    if args.hub_command == "serve":
+        return _serve(data, args, hub=True)
+    hub = ingest.open_hub(data)
+    if args.hub_command == "enrol-code":
+        print(ingest.create_enrol_code(hub))
+    elif args.hub_command == "kits":
+        for kit in ingest.kits(hub):
+            print(f"{kit['kit_id']}\t{kit['name']}\tlast contact {kit['last_contact']}\t"
+                  f"{kit['records']} records\t{kit['conflicts']} conflicts")
+    return 0
+
+
 def _serve(data: Path, args, *, hub: bool) -> int:
     from webapp.app import create_app
     from webapp.server import KitServer

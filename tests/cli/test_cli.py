@@ -84,3 +84,16 @@ def test_console_script_runs(tmp_path):
     exe = Path(sys.executable).with_name("venuekit")
     result = subprocess.run([str(exe), "--data", str(tmp_path), "setup-code"], capture_output=True, text=True, check=True)
     assert codes.is_valid(result.stdout.strip(), codes.SETUP)
+
+
+def test_hub_and_sync_commands(tmp_path, capsys):
+    hub = tmp_path / "hub"
+    assert main(["--data", str(hub), "hub", "enrol-code"]) == 0
+    code = capsys.readouterr().out.strip()
+    assert len(code) >= 16
+    assert main(["--data", str(hub), "hub", "kits"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["--data", str(tmp_path / "kit"), "sync", "--once"]) == 1
+    assert "not enrolled" in capsys.readouterr().err
+    assert main(["--data", str(tmp_path / "kit"), "enrol", "--hub", "ftp://x", "--code", code]) == 1
+    assert "https://" in capsys.readouterr().err

@@ -200,19 +200,6 @@ def kit(tmp_path):
 
 # -- the browser ---------------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def playwright_instance():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing ({CHROMIUM}): run `make test`, which installs it "
-                    "(scripts/apt-packages.txt).", pytrace=False)
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as exc:  # pragma: no cover - the venv always has it after `make test`
-        pytest.fail(f"the playwright package is missing ({exc}): run `make test`", pytrace=False)
-    with sync_playwright() as playwright:
-        yield playwright
-
-
-@pytest.fixture(scope="session")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
     try:

@@ -52,7 +52,7 @@ def test_ethernet_mode_leases_across_the_whole_22_with_short_leases(netns_factor
 def test_a_room_joining_at_once_gets_leases_at_once(netns_factory, tmp_path):
     """Eight phones ask at the same moment (one bridge, like one access point). With dnsmasq's
     default ping check each new lease waits up to 3 s and blocks the others; `no-ping` in our
-    lines lets them all through within a couple of seconds."""
+    lines lets them all through at once."""
     kit = netns_factory("kit")
     bridge = unique("vkbr")
     kit.ip("link", "add", bridge, "type", "bridge")
@@ -95,5 +95,7 @@ def test_a_room_joining_at_once_gets_leases_at_once(netns_factory, tmp_path):
     assert not failures, failures[0]
     addresses = {ip for ip, _ in results.values()}
     assert len(addresses) == 8, "every phone its own address"
+    # With the ping check the eighth phone would wait about 8 x 3 s behind the others; the bound
+    # is loose so a busy test machine does not fail it, and still far below that.
     slowest = max(seconds for _, seconds in results.values())
-    assert slowest < 3, f"the slowest phone waited {slowest:.1f} s"
+    assert slowest < 10, f"the slowest phone waited {slowest:.1f} s"

@@ -234,25 +234,20 @@ def test_the_phone_reaches_nothing_but_the_kit(venue):
     assert phone.call(tcp_outcome, KIT, APP_PORT) == "refused"
 
 
-def test_any_http_url_in_chromium_lands_on_the_portal(venue, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"Chromium is missing ({CHROMIUM}): run `make test`", pytrace=False)
+def test_any_http_url_in_chromium_lands_on_the_portal(venue, tmp_path, playwright_instance):
     wrapper = tmp_path / "chromium-in-phone"
     wrapper.write_text(f'#!/bin/sh\nexec {tool("ip")} netns exec {venue["phone"].name} {CHROMIUM} "$@"\n')
     wrapper.chmod(0o755)
-    with sync_playwright() as playwright:
-        profile = dict(playwright.devices["Pixel 7"])
-        profile.pop("default_browser_type", None)
-        browser = playwright.chromium.launch(executable_path=str(wrapper), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_context(**profile).new_page()
-            page.goto("http://example.com/some/page", timeout=20000)
-            assert page.url == PORTAL
-            assert "I have a ballot code" in page.content()
-        finally:
-            browser.close()
+    profile = dict(playwright_instance.devices["Pixel 7"])
+    profile.pop("default_browser_type", None)
+    browser = playwright_instance.chromium.launch(executable_path=str(wrapper), args=CHROMIUM_ARGS)
+    try:
+        page = browser.new_context(**profile).new_page()
+        page.goto("http://example.com/some/page", timeout=20000)
+        assert page.url == PORTAL
+        assert "I have a ballot code" in page.content()
+    finally:
+        browser.close()
 
 
 def test_a_released_phone_hears_online(venue):
