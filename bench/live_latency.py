@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,13 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import make_assembly  # noqa: E402
+from tests.servers import free_port, wait_until_up  # noqa: E402
 from webapp.storage import open_store  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main() -> None:
@@ -45,12 +39,8 @@ def main() -> None:
                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(base + "/api/v1/assembly", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        if not wait_until_up(base + "/api/v1/assembly"):
+            raise SystemExit("the server did not start")
         ws = websocket.create_connection(f"ws://127.0.0.1:{port}/ws/live", timeout=10)
         ws.recv()
         delays = []

@@ -10,29 +10,22 @@ import argparse
 import json
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import make_assembly  # noqa: E402
+from tests.servers import free_port, wait_until_up  # noqa: E402
 from webapp.hub import ingest  # noqa: E402
 from webapp.services import ballots  # noqa: E402
 from webapp.storage import open_store  # noqa: E402
 from webapp.sync import client as sync_client  # noqa: E402
 from webapp.sync.client import HubClient  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def main() -> None:
@@ -46,12 +39,8 @@ def main() -> None:
                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url + "/api/v1/assembly", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        if not wait_until_up(url + "/api/v1/assembly"):
+            raise SystemExit("the hub did not start")
         kit = open_store(work / "kit")
         made = make_assembly(kit, voters=args.ballots)
         ideas = [i["id"] for i in made["ideas"]]

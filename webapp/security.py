@@ -11,7 +11,6 @@ from typing import Callable
 
 from flask import abort, current_app, g, redirect, request, session, url_for
 
-from webapp.services import auth
 
 PARTICIPANT_ENDPOINTS = ("participant.group_page", "participant.ballot_page")
 # JSON endpoints authenticate every call themselves (bearer tokens, signatures), not by cookie.

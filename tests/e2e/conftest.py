@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.servers import free_port
 from webapp.services import auth
 from webapp.storage import open_store
 
@@ -43,12 +43,6 @@ def venuekit_command() -> str:
     found = shutil.which("venuekit", path=str(Path(sys.prefix) / "bin"))
     assert found, f"no venuekit script next to {sys.executable} or in {sys.prefix}/bin: run `make test`"
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Response:

@@ -60,7 +60,7 @@ def test_outbox_logs_every_upstream_change_in_the_same_transaction(tmp_path):
     import json
 
     from tests.conftest import make_assembly
-    from webapp.services import ballots, ideas
+    from webapp.services import ballots
 
     store = open_store(tmp_path)
     made = make_assembly(store)

@@ -173,7 +173,6 @@ def test_link_cuts_only_delay_sync(kit, hub_store, transport):
 
 def test_combined_results_equal_the_sum_of_two_kits(tmp_path, hub_store, transport, hub_app):
     from webapp.services import assembly as room_assembly
-    from webapp.domain.voting import Rules
 
     for method, limits in (("approval", {"max_choices": 3}), ("dot", {"points": 6, "max_per_idea": 3}),
                            ("ranked", {"max_choices": 3})):

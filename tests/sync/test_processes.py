@@ -3,29 +3,20 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import make_assembly
+from tests.servers import VENUEKIT, free_port, wait_until_up
 from webapp.hub import ingest
 from webapp.hub.results import combined
 from webapp.services import ballots, results
 from webapp.storage import open_store
 from webapp.sync import state as sync_state
 
-VENUEKIT = str(Path(sys.executable).with_name("venuekit"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Proc:
@@ -58,14 +49,9 @@ class Hub(Proc):
 
     def start(self) -> "Hub":
         super().start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(self.url + "/api/v1/assembly", timeout=1).read()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        raise AssertionError(f"the hub did not start: {self.log.read_text()[-2000:]}")
+        if not wait_until_up(self.url + "/api/v1/assembly"):
+            raise AssertionError(f"the hub did not start: {self.log.read_text()[-2000:]}")
+        return self
 
     def kill_all(self) -> None:
         """SIGKILL master and worker, as a power cut would."""

@@ -8,7 +8,6 @@ from webapp.domain.errors import N_, Conflict
 from webapp.domain.phases import Phase
 from webapp.domain.voting import Rules, tally
 from webapp.services import assembly as room_assembly
-from webapp.services import ideas as room_ideas
 from webapp.services.ballots import all_choices
 from webapp.services.common import new_id, now
 from webapp.storage import Store
