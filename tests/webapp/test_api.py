@@ -177,3 +177,15 @@ def test_kit_status_for_the_lights(client, store):
     assert status["printer"] == "paper_out" and status["uplink"] is True
     store.db.execute("UPDATE settings SET value = '2000-01-01T00:00:00+00:00' WHERE name = 'printer.seen_at'")
     assert client.get("/api/v1/kit-status").get_json()["printer"] == "fault"
+
+
+def test_phones_with_addresses_counts_live_leases(tmp_path):
+    from webapp.services.kit_status import phones_with_addresses
+
+    assert phones_with_addresses(str(tmp_path / "none-*.leases")) is None
+    (tmp_path / "dnsmasq-wlan0.leases").write_text(
+        "2000 aa:bb:cc:dd:ee:01 10.42.0.10 phone1 *\n"
+        "500 aa:bb:cc:dd:ee:02 10.42.0.11 phone2 *\n"
+        "0 aa:bb:cc:dd:ee:03 10.42.0.12 * *\n"
+        "garbage\n")
+    assert phones_with_addresses(str(tmp_path / "dnsmasq-*.leases"), now=1000) == 2

@@ -1,6 +1,8 @@
 """The kit's health at a glance, for the status lights and the steward page."""
 from __future__ import annotations
 
+import glob
+import time
 from datetime import datetime, timedelta, timezone
 
 from webapp.storage import Store
@@ -42,6 +44,29 @@ def printer_state(store: Store) -> dict:
     if state != "unknown" and not _fresh(store, "printer"):
         return {"state": "fault", "error": "the print spooler is not running"}
     return {"state": state, "error": _setting(store, "printer.error")}
+
+
+LEASE_FILES = "/var/lib/NetworkManager/dnsmasq-*.leases"
+
+
+def phones_with_addresses(pattern: str = LEASE_FILES, now: float | None = None) -> int | None:
+    """Phones holding a DHCP lease from the kit (dnsmasq's lease files); None off a kit."""
+    files = glob.glob(pattern)
+    if not files:
+        return None
+    now = time.time() if now is None else now
+    count = 0
+    for path in files:
+        try:
+            with open(path) as handle:
+                for line in handle:
+                    fields = line.split()
+                    # "expiry mac ip hostname client-id"; expiry 0 means an infinite lease.
+                    if len(fields) >= 3 and fields[0].isdigit() and (int(fields[0]) == 0 or int(fields[0]) > now):
+                        count += 1
+        except OSError:
+            continue
+    return count
 
 
 def uplink_state(store: Store) -> dict:

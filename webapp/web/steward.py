@@ -45,7 +45,8 @@ def dashboard():
 
 def _live_context() -> dict:
     return {"assembly": assembly.get(store()), "counts": assembly.counts(store()), "sync": sync_state.summary(store()),
-            "printer": kit_status.printer_state(store()), "uplink": kit_status.uplink_state(store())}
+            "printer": kit_status.printer_state(store()), "uplink": kit_status.uplink_state(store()),
+            "phones": kit_status.phones_with_addresses()}
 
 
 @bp.get("/fragment")
