@@ -340,11 +340,26 @@ async def timed(stats: Stats, kind: str, coro, timeout: float):
     return result
 
 
-async def vote_flow(stats: Stats, port: int, code: str, rng: random.Random, agent: str, timeout: float) -> None:
+async def measured_flow(stats: Stats, port: int, agent: str, timeout: float, steps) -> None:
+    """One connection: connect, run `steps(conn)`, and count the flow as done or failed."""
     conn = Connection(port, agent)
     began = time.perf_counter()
     try:
         await timed(stats, "connect", conn.open(), timeout)
+        await steps(conn)
+    except HTTPError as exc:
+        stats.error(str(exc))
+        stats.failed_flows += 1
+    else:
+        stats.flows.append(time.perf_counter() - began)
+    finally:
+        stats.reconnects += conn.reconnects
+        conn.close()
+        stats.last = time.perf_counter()
+
+
+async def vote_flow(stats: Stats, port: int, code: str, rng: random.Random, agent: str, timeout: float) -> None:
+    async def steps(conn: Connection) -> None:
         status, _, page = await timed(stats, "GET ballot", conn.request("GET", f"/b/{code}"), timeout)
         if status != 200:
             raise HTTPError(f"GET ballot: HTTP {status}")
@@ -365,35 +380,18 @@ async def vote_flow(stats: Stats, port: int, code: str, rng: random.Random, agen
         status, _, page = await timed(stats, "GET saved", conn.request("GET", target), timeout)
         if status != 200 or SAVED_MARK not in page.lower():
             raise HTTPError(f"GET saved: HTTP {status}" if status != 200 else "GET saved: no thank-you text")
-    except HTTPError as exc:
-        stats.error(str(exc))
-        stats.failed_flows += 1
-    else:
-        stats.flows.append(time.perf_counter() - began)
-    finally:
-        stats.reconnects += conn.reconnects
-        conn.close()
-        stats.last = time.perf_counter()
+
+    await measured_flow(stats, port, agent, timeout, steps)
 
 
 async def hello_flow(stats: Stats, port: int, requests: int, agent: str, timeout: float) -> None:
-    conn = Connection(port, agent)
-    began = time.perf_counter()
-    try:
-        await timed(stats, "connect", conn.open(), timeout)
+    async def steps(conn: Connection) -> None:
         for _ in range(requests):
             status, _, body = await timed(stats, "GET hello", conn.request("GET", "/bench/hello"), timeout)
             if status != 200 or body != b"hello":
                 raise HTTPError(f"GET hello: HTTP {status}")
-    except HTTPError as exc:
-        stats.error(str(exc))
-        stats.failed_flows += 1
-    else:
-        stats.flows.append(time.perf_counter() - began)
-    finally:
-        stats.reconnects += conn.reconnects
-        conn.close()
-        stats.last = time.perf_counter()
+
+    await measured_flow(stats, port, agent, timeout, steps)
 
 
 async def drive_votes(port: int, voters: int, codes: list[str], duration: float, timeout: float,

@@ -97,18 +97,29 @@ def assert_hub_matches(hub_dir: Path, kit_store) -> None:
     assert combined_scores == {r.idea_id: r.score for r in results.current_tally(kit_store).rows}
 
 
-def test_offline_session_then_hub_comes_up_and_kills_mid_batch(world):
-    tmp, hub, procs = world
+def enrolled_kit(tmp: Path, hub: Hub):
+    """A kit data directory enrolled with the (running) hub, and its store."""
     kit_dir = tmp / "kit"
     kit = open_store(kit_dir)
     hub.start()
     enrol(kit_dir, hub)
+    return kit_dir, kit
+
+
+def start_worker(tmp: Path, kit_dir: Path, procs: list) -> Proc:
+    worker = Proc(["--data", str(kit_dir), "sync", "--max-backoff", "1"], tmp / "sync.log").start()
+    procs.append(worker)
+    return worker
+
+
+def test_offline_session_then_hub_comes_up_and_kills_mid_batch(world):
+    tmp, hub, procs = world
+    kit_dir, kit = enrolled_kit(tmp, hub)
     hub.stop()
     made = make_assembly(kit, voters=2300)
     for n, code in enumerate(made["codes"][:300]):
         ballots.cast(kit, code, {made["ideas"][n % 6]["id"]: 1})
-    worker = Proc(["--data", str(kit_dir), "sync", "--max-backoff", "1"], tmp / "sync.log").start()
-    procs.append(worker)
+    worker = start_worker(tmp, kit_dir, procs)
     deadline = time.monotonic() + 20
     while not sync_state.load(kit).last_error and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -132,13 +143,9 @@ def test_offline_session_then_hub_comes_up_and_kills_mid_batch(world):
 
 def test_ten_thousand_ballots_with_the_link_cut_repeatedly(world):
     tmp, hub, procs = world
-    kit_dir = tmp / "kit"
-    kit = open_store(kit_dir)
-    hub.start()
-    enrol(kit_dir, hub)
+    kit_dir, kit = enrolled_kit(tmp, hub)
     made = make_assembly(kit, voters=10_000)
-    worker = Proc(["--data", str(kit_dir), "sync", "--max-backoff", "1"], tmp / "sync.log").start()
-    procs.append(worker)
+    start_worker(tmp, kit_dir, procs)
     ideas = [i["id"] for i in made["ideas"]]
     cuts = 0
     # Ten runs of 1,000 votes; between runs the hub goes down (stopped or killed outright)

@@ -144,7 +144,8 @@ def status():
 @bp.get("/paper-ballots/<code>")
 @require_token("steward")
 def get_paper(code: str):
-    return jsonify({**_ballot_json(ballots.ballot_view(store(), code)), **ballots.code_status(store(), code)})
+    view = ballots.ballot_view(store(), code)
+    return jsonify({**_ballot_json(view), **ballots.voted_status(view)})
 
 
 @bp.put("/paper-ballots/<code>")

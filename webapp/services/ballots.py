@@ -132,8 +132,7 @@ def all_choices(store: Store) -> list[dict[str, int]]:
     return [json.loads(row["choices"]) for row in store.query("SELECT choices FROM ballots")]
 
 
-def code_status(store: Store, text: str) -> dict:
-    """For a steward: has this code voted, and how."""
-    code_row = lookup(store, text)
-    ballot = current(store, code_row["ballot_id"])
-    return {"code": code_row["code"], "voted": ballot is not None, "source": ballot and ballot["source"]}
+def voted_status(view: dict) -> dict:
+    """For a steward, from a ballot_view: has this code voted, and how."""
+    ballot = view["ballot"]
+    return {"code": view["code"], "voted": ballot is not None, "source": ballot and ballot["source"]}

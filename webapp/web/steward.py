@@ -73,7 +73,7 @@ def find_paper():
 def paper(code: str):
     view = ballots.ballot_view(store(), code)
     state = view["assembly"]
-    status_row = ballots.code_status(store(), code)
+    status_row = ballots.voted_status(view)
     error = None
     status = 200
     chosen = (view["ballot"] or {}).get("choices", {})
@@ -81,7 +81,8 @@ def paper(code: str):
         try:
             choices = choices_from_form(request.form, view["ideas"], state["rules"].method)
             chosen = choices
-            ballots.cast(store(), code, choices, source="paper", confirm_replace=request.form.get("replace") == "1")
+            ballots.cast(store(), code, choices, source="paper", view=view,
+                         confirm_replace=request.form.get("replace") == "1")
         except DomainError as exc:
             error, status = exc.translated(_), exc.status
         else:
