@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web app in the production server")
     _server_options(serve, port=8000)
     serve.add_argument("--spooler", action="store_true",
-                       help="also run the print spooler in this process (laptop mode)")
+                       help="also run the print spooler beside the server, stopped with it (laptop mode)")
     sub.add_parser("setup-code", help="print the organiser setup code")
     sub.add_parser("print-spooler", help="run the print spooler: print queued jobs, retrying until printed")
     ready = sub.add_parser("print-kit-ready", help="queue the kit-ready slip (Wi-Fi, address, setup code)")
@@ -217,25 +217,49 @@ def _serve(data: Path, args, *, hub: bool) -> int:
         code = codes.display(auth.setup_code(store), codes.SETUP)
         print(f"venuekit: organiser setup code {code} — sign in at {url}organiser/signin", flush=True)
     if getattr(args, "spooler", False):
-        _spooler_thread(app, data, url)
+        _start_spooler_process(app, data, url)
     KitServer(app, host=args.host, port=args.port, threads=args.threads, access_log=args.access_log).run()
     return 0
 
 
-def _spooler_thread(app, data: Path, url: str) -> None:
-    """Laptop mode: print in the server's own process, and the kit-ready slip at start."""
-    import threading
+def _start_spooler_process(app, data: Path, url: str) -> None:
+    """Laptop mode: queue the kit-ready slip and print from a spooler process beside the server.
+
+    A process, not a thread: a thread of the server's master could hold a database lock at the
+    moment gunicorn forks its worker, and the worker would then wait on it for ever.
+    """
+    import atexit
+    import subprocess
 
     from webapp.printing import queue
-    from webapp.printing.service import run_spooler
 
     store = app.extensions["venuekit"].store
     kit = queue.KitInfo.from_config(app.config, queue.kit_url(app.config, url))
     queue.kit_ready(store, kit, only_if_no_organiser=True)
     settings = printer_settings(app.config, data)
     print(f"venuekit: print previews go to {settings.get('dir', 'the printer')}", flush=True)
-    threading.Thread(target=run_spooler, args=(store, settings, threading.Event()),
-                     name="venuekit-spooler", daemon=True).start()
+    spooler = subprocess.Popen([sys.executable, "-m", "webapp.cli", "--data", str(data), "print-spooler"],
+                               stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+    atexit.register(_stop_child, spooler)
+
+
+def _die_with_parent() -> None:
+    """In a child process: end it (SIGTERM) when the process that started it dies, even by kill -9."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _stop_child(child) -> None:
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(10)
+        except Exception:
+            child.kill()
 
 
 if __name__ == "__main__":

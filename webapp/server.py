@@ -14,6 +14,7 @@ class KitServer(BaseApplication):
 
     def __init__(self, app, *, host: str, port: int, threads: int = 32, access_log: bool = False):
         self.application = app
+        store = app.extensions["venuekit"].store
         self.options = {
             "bind": f"{host}:{port}",
             "workers": 1,
@@ -28,6 +29,10 @@ class KitServer(BaseApplication):
             # A phone behind a captive portal sends small requests; refuse absurd ones early.
             "limit_request_line": 4096,
             "limit_request_fields": 60,
+            # The master made the app, so it has a database connection; SQLite's state must not
+            # be copied into the worker mid-use. The master runs nothing else (no spooler
+            # thread: laptop mode prints from its own process), so closing here is enough.
+            "pre_fork": lambda server, worker: store.close(),
         }
         super().__init__()
 

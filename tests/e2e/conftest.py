@@ -85,12 +85,13 @@ class Kit:
         self.proc: subprocess.Popen | None = None
         self._store = None
         self._token: str | None = None
+        self.start_args: list[str] = []
 
     # -- the process -------------------------------------------------------------------------
     def start(self) -> "Kit":
         assert self.proc is None, "already running"
         command = [venuekit_command(), "--data", str(self.data_dir), "serve",
-                   "--host", "127.0.0.1", "--port", str(self.port)]
+                   "--host", "127.0.0.1", "--port", str(self.port), *self.start_args]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, start_new_session=True)

@@ -1,8 +1,10 @@
 """One SQLite file per kit, opened in WAL mode; every write in one serialised transaction."""
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -27,13 +29,26 @@ def _connect(path: Path) -> sqlite_utils.Database:
 
 
 class Store:
-    """The kit's database: a connection per thread and one writer at a time."""
+    """The kit's database: a connection per thread and one writer at a time.
+
+    SQLite connections must not cross a fork (gunicorn forks its worker from the process that
+    made the app): the child starts with no connections and a fresh lock. The parent's handles
+    are kept, unused and unclosed, because closing a copied handle can touch the parent's locks.
+    The forking process must also hold no SQLite lock at that moment (see webapp/server.py).
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self._inherited: list = []
         self.listeners: list = []
+        after_fork_in_child(self, Store._after_fork)
+
+    def _after_fork(self) -> None:
+        self._inherited.append(self._local)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -80,6 +95,18 @@ class Store:
         if db is not None:
             db.conn.close()
             self._local.db = None
+
+
+def after_fork_in_child(owner: object, reset) -> None:
+    """Call `reset(owner)` in every child process forked while `owner` is alive."""
+    ref = weakref.ref(owner)
+
+    def run() -> None:
+        alive = ref()
+        if alive is not None:
+            reset(alive)
+
+    os.register_at_fork(after_in_child=run)
 
 
 def open_store(data_dir: Path | str, name: str = DB_NAME,
