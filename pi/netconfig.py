@@ -13,9 +13,10 @@ Three modes (see provisioning/network/README.md for which suits which room):
 - ``usb``      a USB Wi-Fi radio is the access point (wlan1); eth0, wlan0 or a tether is the uplink.
 
 NetworkManager runs dnsmasq for a profile with ``ipv4.method=shared`` and adds the lines of
-/etc/NetworkManager/dnsmasq-shared.d/ to it: every DNS name answers with the kit's address and
-DHCP option 114 names the captive-portal API. nftables sends the phones' port 80 to the web
-app (which runs unprivileged on port 8000) and routes nothing from the phones anywhere else.
+/etc/NetworkManager/dnsmasq-shared.d/ to it: every DNS name answers with the kit's address
+(DHCP option 114 only when an https captive_api_url is configured). nftables sends the phones'
+port 80 to the web app (which runs unprivileged on port 8000) and routes nothing from the phones
+anywhere else.
 
 A leaf module: standard library only, no import of webapp or printer.
 """
@@ -28,6 +29,7 @@ import re
 import sys
 import tempfile
 import tomllib
+import urllib.parse
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -64,7 +66,8 @@ COMMON_DEFAULTS: dict[str, Any] = {
     "country": "GB",
     "address": "10.42.0.1",    # the kit on its own network: gateway, DNS and portal
     "app_port": 8000,          # where the web app listens (unprivileged); port 80 is redirected
-    "portal_path": "/api/captive",
+    # DHCP option 114 (RFC 8910), off unless set: see check_captive_api_url.
+    "captive_api_url": "",
     "band": "bg",              # 2.4 GHz: every phone has it and it goes through walls
     "channel": 6,
     "uplink_ssid": "",         # optional upstream Wi-Fi the kit joins as a client (not onboard)
@@ -134,8 +137,7 @@ def resolve(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         raise NetConfigError("app_port must be an unprivileged port (1024-65535)")
     if not re.fullmatch(r"\d+[smhd]?|infinite", str(values["lease_time"])):
         raise NetConfigError("lease_time must look like 15m, 1h or 3600")
-    if not str(values["portal_path"]).startswith("/"):
-        raise NetConfigError("portal_path must start with /")
+    check_captive_api_url(values["captive_api_url"])
 
     try:
         interface = ipaddress.IPv4Interface(f"{values['address']}/{int(values['prefix'])}")
@@ -171,6 +173,35 @@ def resolve(config: Mapping[str, Any] | None = None) -> dict[str, Any]:
         if values["uplink_interface"] == values["venue_interface"]:
             raise NetConfigError("the upstream Wi-Fi needs its own radio")
     return values
+
+
+def check_captive_api_url(url: Any) -> None:
+    """Refuse an option-114 URL that would stop phones finding the portal.
+
+    RFC 8908 requires the API at an https URI and RFC 8910 discourages IP literals. A phone
+    that honours option 114 (iOS 14+) uses the API instead of its classic check, and Android 16
+    requires a certificate it trusts: an http URL, or an address no certificate names, would
+    leave the portal unopened. Empty means option 114 is not sent at all (the default).
+    """
+    if url == "":
+        return
+    if not isinstance(url, str):
+        raise NetConfigError("captive_api_url must be text: an https:// URL, or empty to leave "
+                             "DHCP option 114 off")
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https":
+        raise NetConfigError(f"captive_api_url must be an https:// URL (RFC 8908), not {url!r}: "
+                             "leave it empty to keep DHCP option 114 off (the default); phones "
+                             "then find the portal through their usual checks")
+    # URL characters only, less the ones dnsmasq reads as syntax: ',' (next value), '"', '#'.
+    if not parts.hostname or not re.fullmatch(r"[A-Za-z0-9._~:/?&=%+@!$'()*;\[\]-]+", url):
+        raise NetConfigError(f"captive_api_url must be a plain https://NAME/PATH URL, not {url!r}")
+    try:
+        ipaddress.ip_address(parts.hostname)
+    except ValueError:
+        return
+    raise NetConfigError("captive_api_url must use a name, not an IP address (RFC 8910): "
+                         "phones need a certificate that name carries")
 
 
 def _check_psk(name: str, value: Any, *, allow_empty: bool) -> None:
@@ -393,10 +424,6 @@ def render_uplink_profile(values: Mapping[str, Any]) -> str:
     return "\n".join(parts)
 
 
-def portal_api_url(values: Mapping[str, Any]) -> str:
-    return f"http://{values['address']}{values['portal_path']}"
-
-
 def render_dnsmasq(values: Mapping[str, Any]) -> str:
     """Extra lines for the dnsmasq NetworkManager runs for the shared profile."""
     address = values["address"]
@@ -415,8 +442,7 @@ def render_dnsmasq(values: Mapping[str, Any]) -> str:
         "# Every other question (AAAA, HTTPS records ...) gets a quick empty answer, not REFUSED.",
         "local=/#/",
         "",
-        "# RFC 8910: DHCP option 114 tells Android 11+ and iOS 14+ where the portal API is.",
-        f"dhcp-option-force=114,{portal_api_url(values)}",
+        *_option_114_lines(values["captive_api_url"]),
         "",
         "# DHCP: answer at once after a reboot (the kit is the only server on this network),",
         f"# every lease {lease} (the wildcard host entry sets it for NetworkManager's range too).",
@@ -434,6 +460,15 @@ def render_dnsmasq(values: Mapping[str, Any]) -> str:
         lines.extend(f"dhcp-range={first},{last},{mask},{lease}" for first, last in ranges)
     lines.append(f"dhcp-lease-max={values['lease_max']}")
     return "\n".join(lines) + "\n"
+
+
+def _option_114_lines(url: str) -> list[str]:
+    if not url:
+        return ["# DHCP option 114 (RFC 8910) is off: set captive_api_url to an https:// URL whose",
+                "# certificate phones trust to send it. Phones that get it use that API instead of",
+                "# their usual check, so without a trusted certificate the portal would not open."]
+    return ["# RFC 8910: DHCP option 114 tells phones where the RFC 8908 portal API is.",
+            f"dhcp-option-force=114,{url}"]
 
 
 def render_nft(values: Mapping[str, Any]) -> str:

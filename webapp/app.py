@@ -111,7 +111,8 @@ def _harden_and_compress(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "no-referrer")
     response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.mimetype.startswith("text/html"):
+    # (An empty 204, such as a connectivity check's answer, has no content type at all.)
+    if (response.mimetype or "").startswith("text/html"):
         response.headers.setdefault("Cache-Control", "no-store")
     if (
         "gzip" in request.headers.get("Accept-Encoding", "")

@@ -18,7 +18,9 @@ def test_ethernet_mode_leases_across_the_whole_22_with_short_leases(netns_factor
     kit, phone = netns_factory("kit"), netns_factory("ph")
     venue_if, phone_if = unique("vkv"), unique("vkp")
     veth(kit, phone, venue_if, phone_if)
-    config = {"mode": "ethernet", "venue_interface": venue_if}
+    # Option 114 on, as a kit with a real https name would set it: dnsmasq sends it as given.
+    api = "https://kit.example.org/api/captive"
+    config = {"mode": "ethernet", "venue_interface": venue_if, "captive_api_url": api}
     values = resolve(config)
     assert values["prefix"] == 22 and values["lease_max"] >= 1000
     kit.ip("addr", "add", f"{KIT}/22", "dev", venue_if)
@@ -37,7 +39,7 @@ def test_ethernet_mode_leases_across_the_whole_22_with_short_leases(netns_factor
     assert first["mask"] == "22"
     # ... and gets our 15-minute lease, not NetworkManager's 60m (the wildcard dhcp-host line).
     assert int(first["lease"]) == 15 * 60
-    assert option_114(first) == f"http://{KIT}/api/captive"
+    assert option_114(first) == api
     assert first["router"].split()[0] == KIT and first["dns"].split()[0] == KIT
 
     # Addresses beyond that /24 come from our range: another phone (another MAC) asks for one.

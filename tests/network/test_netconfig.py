@@ -97,10 +97,16 @@ def test_password_makes_wpa2_psk():
     assert security["psk"] == "correct horse"
 
 
-def test_dnsmasq_lines_resolve_everything_to_the_kit_and_announce_the_portal_api():
-    lines = dnsmasq_lines(render({})[DNSMASQ_PATH])
+def option_114_lines(lines: list[str]) -> list[str]:
+    return [line for line in lines if line.startswith("dhcp-option") and "114" in line.split(",")[0]]
+
+
+def test_dnsmasq_lines_resolve_everything_to_the_kit_and_leave_option_114_off():
+    text = render({})[DNSMASQ_PATH]
+    lines = dnsmasq_lines(text)
     assert "address=/#/10.42.0.1" in lines
-    assert "dhcp-option-force=114,http://10.42.0.1/api/captive" in lines
+    assert option_114_lines(lines) == [], "option 114 is off unless captive_api_url is set"
+    assert "captive_api_url" in text, "the file says why option 114 is not sent"
     assert "no-resolv" in lines, "no upstream resolvers: every name is the kit"
     assert "local=/#/" in lines, "nothing is ever forwarded upstream"
     assert "dhcp-host=*:*:*:*:*:*,1h" in lines
@@ -112,8 +118,15 @@ def test_a_different_address_moves_everything():
     assert keyfile(files[PROFILE_PATH])["ipv4"]["address1"] == "192.168.77.1/24"
     lines = dnsmasq_lines(files[DNSMASQ_PATH])
     assert "address=/#/192.168.77.1" in lines
-    assert "dhcp-option-force=114,http://192.168.77.1/api/captive" in lines
+    assert option_114_lines(lines) == []
     assert "ip daddr 192.168.77.0/24" in files[NFT_PATH]
+
+
+def test_option_114_is_sent_only_when_set_and_only_over_https():
+    url = "https://kit.example.org/api/captive"
+    lines = dnsmasq_lines(render({"captive_api_url": url})[DNSMASQ_PATH])
+    assert option_114_lines(lines) == [f"dhcp-option-force=114,{url}"]
+    assert option_114_lines(dnsmasq_lines(render({"captive_api_url": ""})[DNSMASQ_PATH])) == []
 
 
 def test_ethernet_mode_is_a_shared_wired_port_with_a_thousand_leases():
@@ -195,6 +208,13 @@ def test_uplink_wifi_profile_only_where_a_radio_is_free():
     ({"dhcp_range": "10.42.0.1,10.42.0.99"}, "own address"),
     ({"dhcp_range": "10.43.0.10,10.43.0.99"}, "inside"),
     ({"wifi": "x"}, "unknown"),
+    ({"captive_api_url": "http://10.42.0.1/api/captive"}, "captive_api_url must be an https://"),
+    ({"captive_api_url": "http://kit.example.org/api/captive"}, "https://"),
+    ({"captive_api_url": "https://10.42.0.1/api/captive"}, "name, not an IP address"),
+    ({"captive_api_url": "https://[fd00::1]/api/captive"}, "name, not an IP address"),
+    ({"captive_api_url": "https://kit.example.org/a,b"}, "captive_api_url must be"),
+    ({"captive_api_url": "https:///api/captive"}, "captive_api_url must be"),
+    ({"captive_api_url": True}, "captive_api_url must be"),
 ])
 def test_bad_configs_are_refused_with_a_reason(config, message):
     with pytest.raises(NetConfigError, match=message):
@@ -355,11 +375,21 @@ def test_cli_reports_a_bad_setting(tmp_path):
     assert not (tmp_path / "r").exists()
 
 
+def test_cli_refuses_an_http_captive_api_url(tmp_path):
+    settings = tmp_path / "venuekit.toml"
+    settings.write_text('[network]\ncaptive_api_url = "http://10.42.0.1/api/captive"\n')
+    done = subprocess.run([sys.executable, "-m", "pi.netconfig", "--print", "--settings", str(settings)],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and done.stdout == ""
+    assert "captive_api_url must be an https://" in done.stderr
+    assert "RFC 8908" in done.stderr
+
+
 def test_every_network_setting_is_documented():
     readme = (ROOT / "README.md").read_text()
     for key in netconfig.KEYS:
-        if key in ("mode", "ssid", "password", "country", "portal_path"):
-            continue  # the main settings network_mode, wifi_*; portal_path is the web app's route
+        if key in ("mode", "ssid", "password", "country"):
+            continue  # the main settings network_mode, wifi_*
         assert f"`{key}`" in readme, f"{key} is not documented in the README"
     for mode in netconfig.MODES:
         assert f"`{mode}`" in readme

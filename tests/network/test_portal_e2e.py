@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from pi.netconfig import DNSMASQ_PATH, NFT_PATH, render
-from webapp.domain.portal import APPLE_SUCCESS
+from webapp.domain.portal import APPLE_SUCCESS, KINDLE_STUB
 from webapp.services import portal
 from webapp.storage import open_store
 
-from .conftest import (Netns, dhcp_lease, dns_query, http_get, nm_dnsmasq_command, option_114, stop,
+from .conftest import (Netns, dhcp_lease, dns_query, http_get, nm_dnsmasq_command, stop,
                        tcp_outcome, tool, unique, veth, wait_for)
 
 KIT = "10.42.0.1"
@@ -32,6 +32,11 @@ PORTAL = f"http://{KIT}/"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+# Checks sent exactly as their OS sends them (Ubuntu's name with its trailing dot).
+LINUX_AND_KINDLE_CHECKS = [("nmcheck.gnome.org", "/check_network_status.txt"),
+                           ("connectivity-check.ubuntu.com.", "/"),
+                           ("networkcheck.kde.org", "/"),
+                           ("spectrum.s3.amazonaws.com", "/kindle-wifi/wifistub.html")]
 
 
 def venuekit_command() -> str:
@@ -178,14 +183,15 @@ def phone_ip(venue) -> str:
     return venue["lease"]["ip"]
 
 
-def test_the_phone_gets_a_lease_with_the_kit_as_router_dns_and_portal_api(venue):
+def test_the_phone_gets_a_lease_with_the_kit_as_router_and_dns_and_no_option_114(venue):
     lease = venue["lease"]
     assert lease["ip"].startswith("10.42.0.") and lease["ip"] != KIT
     assert lease["mask"] == "24"
     assert lease["router"].split()[0] == KIT
     assert lease["dns"].split()[0] == KIT
     assert int(lease["lease"]) == 3600
-    assert option_114(lease) == f"http://{KIT}/api/captive"
+    # No captive_api_url is set: the classic checks are the only path to the portal.
+    assert "opt114" not in lease, lease.get("opt114")
 
 
 @pytest.mark.parametrize("name", ["connectivitycheck.gstatic.com", "captive.apple.com", "example.com",
@@ -207,6 +213,7 @@ def test_captive_phone_is_sent_to_the_portal(venue):
     for host, path in [("connectivitycheck.gstatic.com", "/generate_204"),
                        ("captive.apple.com", "/hotspot-detect.html"),
                        ("www.msftconnecttest.com", "/connecttest.txt"),
+                       *LINUX_AND_KINDLE_CHECKS,
                        ("example.com", "/some/page")]:
         address = phone.call(dns_query, KIT, host)[1][0]
         status, headers, _ = phone.call(http_get, address, host, path)
@@ -214,7 +221,7 @@ def test_captive_phone_is_sent_to_the_portal(venue):
     # Port 80 to any address at all (a cached answer, a literal IP) reaches the portal too.
     status, headers, body = phone.call(http_get, INTERNET_HOST, "example.com", "/")
     assert (status, headers.get("location")) == (302, PORTAL), body
-    # DHCP option 114's URL: the RFC 8908 API on the kit's own address.
+    # The RFC 8908 API on the kit's own address (not advertised by DHCP unless configured).
     status, headers, body = phone.call(http_get, KIT, KIT, "/api/captive")
     assert status == 200 and headers["content-type"].startswith("application/captive+json")
     assert b'"captive":true' in body.replace(b" ", b"")
@@ -262,6 +269,17 @@ def test_a_released_phone_hears_online(venue):
             assert (status, body.decode()) == (200, APPLE_SUCCESS)
             status, _, body = phone.call(http_get, KIT, KIT, "/api/captive")
             assert b'"captive":false' in body.replace(b" ", b"")
+            answers = {}
+            for host, path in LINUX_AND_KINDLE_CHECKS:
+                address = phone.call(dns_query, KIT, host)[1][0]
+                status, headers, body = phone.call(http_get, address, host, path)
+                answers[host] = (status, headers.get("x-networkmanager-status"), body.decode())
+            assert answers == {
+                "nmcheck.gnome.org": (200, "online", "NetworkManager is online\n"),
+                "connectivity-check.ubuntu.com.": (204, "online", ""),
+                "networkcheck.kde.org": (200, "online", "OK"),
+                "spectrum.s3.amazonaws.com": (200, None, KINDLE_STUB),
+            }
             # Other hosts still go to the portal: the phone is online, the kit is still the kit.
             status, headers, _ = phone.call(http_get, KIT, "example.com", "/")
             assert (status, headers.get("location")) == (302, PORTAL)

@@ -74,7 +74,7 @@ def test_install_writes_every_file_into_the_root(tmp_path):
     nm = nmcli_offline(text)
     assert nm["wifi"]["ssid"] == "venuekit"
     dnsmasq = (tmp_path / "etc/NetworkManager/dnsmasq-shared.d/venuekit.conf").read_text()
-    assert "address=/#/10.42.0.1" in dnsmasq and "114,http://10.42.0.1/api/captive" in dnsmasq
+    assert "address=/#/10.42.0.1" in dnsmasq and "dhcp-option-force=114" not in dnsmasq
     nft = tmp_path / "etc/nftables.d/venuekit.nft"
     assert "redirect to :8000" in nft.read_text()
     assert "skip (--root): env DEBIAN_FRONTEND=noninteractive apt-get install" in done.stdout

@@ -21,32 +21,111 @@ def get(app, host, path, phone=PHONE, **kwargs):
     return app.test_client().get(path, base_url=f"http://{host}", environ_base={"REMOTE_ADDR": phone}, **kwargs)
 
 
-PROBES = [
-    ("connectivitycheck.gstatic.com", "/generate_204", 204, ""),
-    ("clients3.google.com", "/generate_204", 204, ""),
-    ("www.google.com", "/gen_204", 204, ""),
-    ("play.googleapis.com", "/generate_204", 204, ""),
-    ("captive.apple.com", "/hotspot-detect.html", 200, APPLE_SUCCESS),
-    ("www.apple.com", "/library/test/success.html", 200, APPLE_SUCCESS),
-    ("www.msftconnecttest.com", "/connecttest.txt", 200, "Microsoft Connect Test"),
-    ("www.msftncsi.com", "/ncsi.txt", 200, "Microsoft NCSI"),
-    ("detectportal.firefox.com", "/canonical.html", 200, FIREFOX_CANONICAL),
-    ("detectportal.firefox.com", "/success.txt", 200, "success\n"),
+def probe(app, host, path, phone=PHONE):
+    """A request the way a phone's connectivity check sends it: the name in the Host header."""
+    return app.test_client().get(path, headers={"Host": host}, environ_base={"REMOTE_ADDR": phone})
+
+
+NM_ONLINE = "NetworkManager is online\n"
+# The page at spectrum.s3.amazonaws.com/kindle-wifi/wifistub.html (a Kindle looks for its UUID).
+KINDLE_STUB = (
+    '<!DOCTYPE html PUBLIC "-//W3C//DTD HTML 4.01//EN" "http://www.w3.org/TR/html4/strict.dtd">\n'
+    "<html>\n<head>\n<title>Kindle Reachability Probe Page</title>\n"
+    '<META http-equiv="Content-Type" content="text/html; charset=iso-8859-1">\n'
+    "<!--81ce4465-7167-4dcb-835b-dcc9e44c112a created with python 2.5 uuid.uuid4()-->\n"
+    "</head>\n"
+    '<body bgcolor="#ffffff" text="#000000">\n'
+    "81ce4465-7167-4dcb-835b-dcc9e44c112a\n"
+    "</body>\n</html>\n"
+)
+NM_HEADER = {"X-NetworkManager-Status": "online"}
+
+# (family, Host header, path, status, content type, body, headers that must be there): what each
+# OS's check expects once it may hear "online". Written out here, not read from the code's table.
+FAMILIES = [
+    ("android", "connectivitycheck.gstatic.com", "/generate_204", 204, None, "", {}),
+    ("android", "clients3.google.com", "/generate_204", 204, None, "", {}),
+    ("android", "www.google.com", "/gen_204", 204, None, "", {}),
+    ("android", "play.googleapis.com", "/generate_204", 204, None, "", {}),
+    ("android", "connect.rom.miui.com", "/generate_204", 204, None, "", {}),  # a vendor's own host
+    ("apple", "captive.apple.com", "/hotspot-detect.html", 200, "text/html", APPLE_SUCCESS, {}),
+    ("apple", "captive.apple.com", "/", 200, "text/html", APPLE_SUCCESS, {}),
+    ("apple", "www.apple.com", "/library/test/success.html", 200, "text/html", APPLE_SUCCESS, {}),
+    ("windows", "www.msftconnecttest.com", "/connecttest.txt", 200, "text/plain",
+     "Microsoft Connect Test", {}),
+    ("windows", "ipv6.msftconnecttest.com", "/connecttest.txt", 200, "text/plain",
+     "Microsoft Connect Test", {}),
+    ("windows", "www.msftncsi.com", "/ncsi.txt", 200, "text/plain", "Microsoft NCSI", {}),
+    ("edge", "edge-http.microsoft.com", "/captiveportal/generate_204", 204, None, "", {}),
+    ("firefox", "detectportal.firefox.com", "/canonical.html", 200, "text/html", FIREFOX_CANONICAL, {}),
+    ("firefox", "detectportal.firefox.com", "/success.txt", 200, "text/plain", "success\n", {}),
+    ("gnome", "nmcheck.gnome.org", "/check_network_status.txt", 200, "text/plain", NM_ONLINE, NM_HEADER),
+    ("ubuntu", "connectivity-check.ubuntu.com.", "/", 204, None, "", NM_HEADER),
+    ("ubuntu", "connectivity-check.ubuntu.com", "/", 204, None, "", NM_HEADER),
+    ("debian", "network-test.debian.org", "/nm", 200, "text/plain", NM_ONLINE, NM_HEADER),
+    ("arch", "ping.archlinux.org", "/nm-check.txt", 200, "text/plain", NM_ONLINE, NM_HEADER),
+    ("fedora", "fedoraproject.org", "/static/hotspot.txt", 200, "text/plain", "OK", NM_HEADER),
+    ("kde", "networkcheck.kde.org", "/", 200, "text/plain", "OK", NM_HEADER),
+    ("kindle", "spectrum.s3.amazonaws.com", "/kindle-wifi/wifistub.html", 200, "text/html",
+     KINDLE_STUB, {}),
 ]
 
 
-@pytest.mark.parametrize("host,path,status,body", PROBES)
-def test_probe_is_captive_until_released_then_online(kit, host, path, status, body):
-    captive = get(kit, host, path)
+@pytest.mark.parametrize("family,host,path,status,content_type,body,headers", FAMILIES,
+                         ids=[f"{f[0]}:{f[1]}{f[2]}" for f in FAMILIES])
+def test_probe_is_captive_until_released_then_online(kit, family, host, path, status, content_type,
+                                                     body, headers):
+    captive = probe(kit, host, path)
     assert captive.status_code == 302
     assert captive.headers["Location"] == f"http://{KIT}/"
     portal.release(kit.extensions["venuekit"].store, PHONE, "test", hours=1)
-    online = get(kit, host, path)
+    online = probe(kit, host, path)
     assert online.status_code == status
+    assert online.headers.get("Content-Type") == content_type
     assert online.get_data(as_text=True) == body
+    for name, value in headers.items():
+        assert online.headers.get(name) == value
+    assert online.headers["Cache-Control"] == "no-store"
     assert "Set-Cookie" not in online.headers
     # Another phone is still captive.
-    assert get(kit, host, path, phone="10.42.0.78").status_code == 302
+    assert probe(kit, host, path, phone="10.42.0.78").status_code == 302
+
+
+@pytest.mark.parametrize("host", ["CONNECTIVITY-CHECK.UBUNTU.COM.", "connectivity-check.ubuntu.com:8000",
+                                  "connectivity-check.ubuntu.com.:8000", "Connectivity-Check.Ubuntu.Com"])
+def test_host_matching_ignores_case_a_trailing_dot_and_a_port(kit, host):
+    portal.release(kit.extensions["venuekit"].store, PHONE, "test", hours=1)
+    online = probe(kit, host, "/")
+    assert online.status_code == 204 and online.headers["X-NetworkManager-Status"] == "online"
+
+
+def test_a_check_answers_only_on_its_own_host_and_path(kit):
+    """Ubuntu's and KDE's checks are the path "/": on any other host "/" stays itself."""
+    portal.release(kit.extensions["venuekit"].store, PHONE, "test", hours=1)
+    for host, path in [("connectivity-check.ubuntu.com", "/other"), ("nmcheck.gnome.org", "/"),
+                       ("example.org", "/check_network_status.txt"), ("example.org", "/"),
+                       ("spectrum.s3.amazonaws.com", "/"), ("example.org", "/nm")]:
+        response = probe(kit, host, path)
+        assert response.status_code == 302 and response.headers["Location"] == f"http://{KIT}/", host + path
+    for host in (KIT, "venuekit.lan", "VENUEKIT.LAN.", f"{KIT}:8000"):
+        page = probe(kit, host, "/")
+        assert page.status_code == 200 and "I have a ballot code" in page.get_data(as_text=True), host
+
+
+def test_every_check_in_the_table_names_its_source_and_is_in_the_readme():
+    from pathlib import Path
+
+    from webapp.domain.portal import CHECKS
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("## Captive portal", 1)[1].split("\n## ", 1)[0]
+    families = {check.family for check in CHECKS}
+    assert {f[0] for f in FAMILIES} <= families
+    for check in CHECKS:
+        assert check.source.strip(), f"{check.family} has no source"
+        assert check.paths and all(path.startswith("/") for path in check.paths)
+        for host in check.hosts[:1]:
+            assert host in section, f"README's Captive portal section does not name {host}"
 
 
 def test_released_state_expires(kit):

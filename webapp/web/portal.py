@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, request, url_for
 
-from webapp.domain.portal import CAPTIVE, WINDOWS_REDIRECT, probe_for
+from webapp.domain.portal import CAPTIVE, WINDOWS_REDIRECT, check_for, normalise_host
 from webapp.security import sign_in, store
 from webapp.services import portal
 
@@ -19,9 +19,9 @@ def portal_url() -> str:
 
 
 def own_hosts() -> set[str]:
-    hosts = {h.lower() for h in current_app.config.get("PORTAL_HOSTS", ())}
+    hosts = {normalise_host(h) for h in current_app.config.get("PORTAL_HOSTS", ())}
     if current_app.config.get("PORTAL_HOST"):
-        hosts.add(current_app.config["PORTAL_HOST"].lower())
+        hosts.add(normalise_host(current_app.config["PORTAL_HOST"]))
     return hosts
 
 
@@ -29,8 +29,7 @@ def is_own_host() -> bool:
     """True for requests addressed to the kit itself; in laptop mode (no PORTAL_HOST) always."""
     if not current_app.config.get("PORTAL_HOST"):
         return True
-    host = request.host.rsplit(":", 1)[0].strip("[]").lower() if request.host else ""
-    return host in own_hosts()
+    return normalise_host(request.host) in own_hosts()
 
 
 def client_address() -> str:
@@ -38,13 +37,19 @@ def client_address() -> str:
 
 
 def gate():
-    """Runs before every request: probes get their deliberate answer, other hosts a redirect."""
-    probe = probe_for(request.path)
-    if probe is not None:
-        family, online = probe
+    """Runs before every request: connectivity checks get their deliberate answer (a redirect
+    while the phone is captive, the answer its OS expects once released), other hosts a redirect."""
+    check = check_for(request.host, request.path)
+    if check is not None:
         if portal.state(store(), client_address()) == CAPTIVE:
             return redirect(portal_url(), 302)
-        response = Response(online.body, status=online.status, content_type=online.content_type)
+        online = check.answer
+        response = Response(online.body, status=online.status)
+        if online.content_type is None:
+            del response.headers["Content-Type"]
+        else:
+            response.headers["Content-Type"] = online.content_type
+        response.headers.extend(online.headers)
         response.headers["Cache-Control"] = "no-store"
         return response
     if request.path == WINDOWS_REDIRECT or not is_own_host():
@@ -54,7 +59,8 @@ def gate():
 
 @bp.get("/api/captive")
 def captive_api():
-    """RFC 8908 Captive Portal API: the URL DHCP option 114 points at."""
+    """RFC 8908 Captive Portal API (DHCP option 114 names it only when an https
+    captive_api_url is configured: see pi/netconfig.py)."""
     captive = portal.state(store(), client_address()) == CAPTIVE
     body = {"captive": captive, "user-portal-url": portal_url()}
     response = jsonify(body)
@@ -78,10 +84,10 @@ def release_with(reason: str):
     return lambda db: portal.release_in(db, address, reason, hours)
 
 
-def sign_in_staff(role: str) -> None:
+def sign_in_staff(role: str, steward_code_hash: str | None = None) -> None:
     """Staff work in their own browsers, so the portal lets their phones go at sign-in."""
     release_client("staff")
-    sign_in(role)
+    sign_in(role, steward_code_hash)
 
 
 def register(app: Flask) -> None:
