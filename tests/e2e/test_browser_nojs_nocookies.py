@@ -2,57 +2,87 @@
 JavaScript off, every cookie refused, and nothing reachable but the kit itself."""
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from playwright.sync_api import expect
 
 from webapp.domain import codes
 
+from .conftest import CHROMIUM, CHROMIUM_ARGS
+
 IDEAS = [("Free night buses", "Every hour after midnight"), ("Repair cafe in every ward", ""),
          ("Open data on council spending", "Published monthly")]
 
 
-class Portalish:
-    """A phone context with JavaScript off that refuses cookies both ways and stays on the kit."""
+def cookie_refusing_profile(directory: Path) -> Path:
+    """A Chromium profile whose settings block every cookie, as a portal window that keeps none.
 
-    def __init__(self, browser, phone, kit):
+    The block is Chromium's own (content setting "cookies: block"), so it holds for every hop of
+    a redirect too; a request interceptor sees only the first hop of a redirect chain.
+    """
+    (directory / "Default").mkdir(parents=True)
+    prefs = {"profile": {"default_content_setting_values": {"cookies": 2}}}
+    (directory / "Default" / "Preferences").write_text(json.dumps(prefs))
+    return directory
+
+
+class Portalish:
+    """A phone with JavaScript off whose browser refuses every cookie and stays on the kit."""
+
+    def __init__(self, playwright, phone, kit, profile_dir: Path):
         self.origin = f"127.0.0.1:{kit.port}"
         self.requests: list[str] = []
         self.foreign: list[str] = []
         self.cookie_headers_sent: list[str] = []
-        self.set_cookies_refused: list[str] = []
-        self.context = browser.new_context(**phone, java_script_enabled=False)
+        self.set_cookies: list[str] = []
+        self.context = playwright.chromium.launch_persistent_context(
+            str(cookie_refusing_profile(profile_dir)), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+            headless=True, java_script_enabled=False, **phone)
         self.context.set_default_timeout(20_000)
-        self.context.route("**/*", self._route)
+        self.context.route(lambda url: urlsplit(url).netloc != self.origin, self._abort_foreign)
         self.page = self.context.new_page()
-        self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("request", self._on_request)
+        # Fired for every hop, redirects included: a Set-Cookie anywhere is seen here.
+        self.page.on("response", self._on_response)
 
-    def _route(self, route, request) -> None:
-        if urlsplit(request.url).netloc != self.origin:
-            # Never let anything leave the machine; just remember that the page asked.
-            self.foreign.append(request.url)
-            route.abort()
-            return
-        headers = {k: v for k, v in request.headers.items() if k.lower() != "cookie"}
-        if len(headers) != len(request.headers):
+    def _abort_foreign(self, route, request) -> None:
+        # Never let anything leave the machine; just remember that the page asked.
+        self.foreign.append(request.url)
+        route.abort()
+
+    def _on_request(self, request) -> None:
+        self.requests.append(request.url)
+        if "cookie" in request.all_headers():
             self.cookie_headers_sent.append(request.url)
-        # Redirects go back to the browser (max_redirects=0), so every hop passes through here.
-        # route.fetch() shares the context's cookie jar: a Set-Cookie from the kit would land in
-        # it even though the page never sees the header, which the final cookies() check catches.
-        response = route.fetch(headers=headers, max_redirects=0)
-        kept = []
-        for header in response.headers_array:
-            if header["name"].lower() == "set-cookie":
-                self.set_cookies_refused.append(f"{request.url}: {header['value']}")
-            else:
-                kept.append(header)
-        route.fulfill(response=response, headers={h["name"]: h["value"] for h in kept})
+
+    def _on_response(self, response) -> None:
+        cookie = response.all_headers().get("set-cookie")
+        if cookie:
+            self.set_cookies.append(f"{response.url} ({response.status}): {cookie}")
 
     def close(self) -> None:
         self.context.close()
 
 
-def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, browser, phone):
+def test_the_portal_browser_really_refuses_cookies_even_across_a_redirect(kit, playwright_instance, phone, tmp_path):
+    """The context used below must refuse cookies that a page does set: staff sign-in sets the
+    session cookie, and its redirect from a protected page is followed by the browser itself."""
+    portal = Portalish(playwright_instance, phone, kit, tmp_path / "profile")
+    try:
+        portal.page.goto(kit.url + "/organiser/")  # 302 to the sign-in page, which sets a cookie
+        expect(portal.page).to_have_url(re.compile(r"/organiser/signin"))
+        assert portal.set_cookies, "staff sign-in set no cookie: this check proves nothing"
+        portal.page.goto(kit.url + "/organiser/signin")
+        assert portal.context.cookies() == []
+        assert portal.cookie_headers_sent == [], portal.cookie_headers_sent
+    finally:
+        portal.close()
+
+
+def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, playwright_instance, phone, tmp_path):
     expect.set_options(timeout=20_000)
     kit.api("PATCH", "/assembly", {"num_groups": 2, "ideas_per_group": 3, "method": "approval", "max_choices": 2})
     groups = kit.api("GET", "/groups")
@@ -63,7 +93,7 @@ def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, browser, phon
             token=None)
 
     # --- The scribe: landing page, group code typed in, three ideas, then one edited -----------------
-    scribe = Portalish(browser, phone, kit)
+    scribe = Portalish(playwright_instance, phone, kit, tmp_path / "scribe")
     page = scribe.page
     page.goto(kit.url + "/")
     page.fill("#group-code", groups[0]["display_code"].lower())
@@ -77,6 +107,9 @@ def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, browser, phon
     page.fill("#title-2", "Repair cafe in every library")
     page.get_by_role("button", name="Save our ideas").click()
     expect(page.locator(".msg.ok")).to_contain_text("Saved. Your ideas are in.")
+    # The group card's link, typed as printed: the kit redirects it to the canonical address.
+    page.goto(kit.url + "/g/" + groups[0]["display_code"].lower())
+    expect(page).to_have_url(f"{kit.url}/g/{groups[0]['code']}")
     assert scribe.context.cookies() == []
     scribe.close()
 
@@ -90,7 +123,7 @@ def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, browser, phon
     by_title = {idea["title"]: idea["id"] for idea in kit.api("GET", "/ideas")}
 
     # --- The voter: types the slip's code, votes, closes the window, comes back and changes it ------
-    voter = Portalish(browser, phone, kit)
+    voter = Portalish(playwright_instance, phone, kit, tmp_path / "voter")
     page = voter.page
     page.goto(kit.url + "/")
     page.fill("#ballot-code", codes.display(ballot_code, codes.BALLOT))
@@ -103,6 +136,8 @@ def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, browser, phon
     first = kit.api("GET", f"/ballot-codes/{ballot_code}", token=None)["ballot"]
     assert first["choices"] == {by_title["Free night buses"]: 1, by_title["Youth council with real votes"]: 1}
 
+    page.goto(kit.url + "/b/" + codes.display(ballot_code, codes.BALLOT).lower())  # the slip's link
+    expect(page).to_have_url(f"{kit.url}/b/{ballot_code}")
     page.goto(kit.url + "/")  # a new visit: nothing remembered in the browser, only the code
     page.fill("#ballot-code", ballot_code.lower())
     page.get_by_role("button", name="Open my ballot").click()
@@ -127,6 +162,6 @@ def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, browser, phon
         assert portal.foreign == [], f"requests to other hosts: {portal.foreign}"
         off_kit = [url for url in portal.requests if urlsplit(url).netloc != portal.origin]
         assert off_kit == [], f"requests to other hosts: {off_kit}"
-        # Participant pages set no cookie, so none was in the jar and no request carried one.
-        assert portal.set_cookies_refused == [], portal.set_cookies_refused
+        # Participant pages set no cookie on any hop (the slip links /g/CODE and /b/CODE redirect).
+        assert portal.set_cookies == [], portal.set_cookies
         assert portal.cookie_headers_sent == [], portal.cookie_headers_sent
