@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 from .text import Style, fitted_style, text_block
 
@@ -100,6 +100,18 @@ class Slip:
             y += block.height
         # A plain threshold, not dithering: thermal heads print grey as speckle.
         return sheet.convert("1", dither=Image.Dither.NONE)
+
+
+def marked(slip: Image.Image, text: str) -> Image.Image:
+    """A finished slip with ``text`` in white on a black bar above it (e.g. "REPRINT")."""
+    sizes = Sizes.for_width(slip.width)
+    label = text_block(text, slip.width - 2 * sizes.pad, Style(sizes.heading, "bold", "center", 1.2))
+    bar = Image.new("L", (slip.width, label.height + 2 * sizes.pad), 0)
+    bar.paste(ImageChops.invert(label), (sizes.pad, sizes.pad))
+    out = Image.new("L", (slip.width, bar.height + slip.height), 255)
+    out.paste(bar, (0, 0))
+    out.paste(slip.convert("L"), (0, bar.height))
+    return out.convert("1", dither=Image.Dither.NONE)
 
 
 def captioned(block: Image.Image, caption: str, width: int, size: int) -> Image.Image:

@@ -27,9 +27,12 @@ class PrinterError(Exception):
     #: short machine-readable reason, stored with the job next to the human message
     reason = "error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, partial: bool = False) -> None:
         super().__init__(message)
         self.message = message
+        #: True when part of the job may have reached the printer before it failed, so a
+        #: torn slip may exist and the job's next print is marked as a reprint
+        self.partial = partial
 
 
 class PrinterOfflineError(PrinterError):

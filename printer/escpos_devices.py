@@ -94,16 +94,21 @@ class EscposPrinter(PrinterDevice):
 
     def send(self, data: bytes, label: str = "") -> None:
         self.open()
+        started = False  # once bytes go out, a failure may leave a torn slip
         try:
             self._before_job()
+            started = True
             self._printer._raw(data)
             self._after_job()
-        except PrinterError:
+        except PrinterError as exc:
             self.close()
+            exc.partial = exc.partial or started
             raise
         except Exception as exc:
             self.close()
-            raise self._translate(exc, "send") from exc
+            error = self._translate(exc, "send")
+            error.partial = started
+            raise error from exc
 
     def _before_job(self) -> None:
         """Hook: refuse a job before sending any of it (paper out)."""

@@ -7,8 +7,10 @@ character map contains it.
 
 The chain uses Debian's font packages (see printer/README.md): fonts-dejavu-core first,
 then fonts-noto-core for other scripts, fonts-symbola for monochrome emoji and
-fonts-droid-fallback for Chinese, Japanese and Korean. Extra folders can be put in front
-with the VENUEKIT_FONT_DIRS environment variable (os.pathsep-separated).
+fonts-droid-fallback for Chinese, Japanese and Korean; fonts-unifont comes last, so an
+emoji newer than Symbola (Unicode 9) still prints as its shape rather than a box. Extra
+folders can be put in front with the VENUEKIT_FONT_DIRS environment variable
+(os.pathsep-separated).
 """
 from __future__ import annotations
 
@@ -46,6 +48,16 @@ FACE_FILES: dict[str, tuple[str, ...]] = {
 }
 # Faces fall through to these when their own files lack a character.
 FACE_FALLBACK = {"regular": None, "bold": "regular", "mono": "bold"}
+# After every other font, even the long tail of Noto faces: GNU Unifont's glyphs are
+# blocky, but cover every emoji up to Unicode 15 and nearly all of the first plane.
+LAST_RESORT_FILES = ("unifont_upper.otf", "unifont.otf")
+# Emoji and symbol fonts draw line art whose hairline strokes come out as scattered dots
+# once grey edges are thresholded for the printer: these are drawn without anti-aliasing
+# (see printer/text.py).
+SYMBOL_FILES = frozenset({
+    "Symbola_hint.ttf", "Symbola.ttf", "NotoSansSymbols-Regular.ttf", "NotoSansSymbols2-Regular.ttf",
+    "NotoSansSymbols-Bold.ttf", "NotoSansSymbols2-Bold.ttf", *LAST_RESORT_FILES,
+})
 
 # Characters that shaping hides when a font lacks them: they must not force a fallback.
 _IGNORABLE = {0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x00AD}
@@ -72,6 +84,11 @@ class FontFile:
 
     def covers(self, char: str) -> bool:
         return ord(char) in self.codepoints or is_ignorable(char)
+
+
+def is_symbol_font(path: str) -> bool:
+    """True for the emoji and symbol fonts, which print best without anti-aliasing."""
+    return os.path.basename(path) in SYMBOL_FILES
 
 
 def font_dirs() -> list[str]:
@@ -153,7 +170,8 @@ def _chain_paths(face: str, index: dict[str, str]) -> list[str]:
         current = FACE_FALLBACK[current]
     # The long tail: every other Noto regular face, for rare scripts.
     tail = sorted(p for n, p in index.items() if n.startswith("Noto") and n.endswith("-Regular.ttf"))
-    return list(dict.fromkeys(paths + tail))
+    last = [index[name] for name in LAST_RESORT_FILES if name in index]
+    return list(dict.fromkeys(paths + tail + last))
 
 
 @functools.lru_cache(maxsize=8)
@@ -162,7 +180,7 @@ def _chain(face: str, dirs: tuple[str, ...]) -> FontChain:
     if not paths:
         raise FileNotFoundError(
             "No fonts found for printing. Install the Debian packages fonts-dejavu-core, "
-            "fonts-noto-core and fonts-symbola, or set VENUEKIT_FONT_DIRS."
+            "fonts-noto-core, fonts-symbola and fonts-unifont, or set VENUEKIT_FONT_DIRS."
         )
     return FontChain(paths)
 

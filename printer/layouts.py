@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 from PIL import Image
 
 from . import jobs
-from .canvas import Slip, bar, boxed, captioned
+from .canvas import Slip, bar, boxed, captioned, marked
 from .errors import LayoutError
 from .qr import MIN_MODULE_DOTS, qr_image, qr_matrix, wifi_uri
 from .text import Style, text_block, text_width
@@ -51,6 +51,7 @@ LABELS = {
     "results_line": "{count} {unit}",
     "ballots_cast": "Ballots cast: {cast} of {issued} issued",
     "results_footer": "{time} \u00b7 {kit_name}",
+    "reprint": "REPRINT",
 }
 
 
@@ -235,15 +236,21 @@ LAYOUTS: dict[str, Callable[[Any, int], list[Image.Image]]] = {
 }
 
 
-def render_job(kind: str, payload: Mapping[str, Any], width: int = DEFAULT_WIDTH) -> list[Image.Image]:
+def render_job(kind: str, payload: Mapping[str, Any], width: int = DEFAULT_WIDTH,
+               reprint: bool = False) -> list[Image.Image]:
     """Lay out a stored print job as one 1-bit image per slip (each slip is cut on its own).
 
+    ``reprint`` puts a "REPRINT" bar on top of every slip: the job was cut off part-way
+    before, so a torn copy of the same slip (and code) may exist.
     Raises JobPayloadError for a bad payload, LayoutError when it cannot fit the paper.
     """
     record = jobs.parse_payload(kind, payload)
     try:
-        return LAYOUTS[kind](record, width)
+        images = LAYOUTS[kind](record, width)
     except ValueError as exc:
         if isinstance(exc, LayoutError):
             raise
         raise LayoutError(str(exc)) from exc
+    if reprint:
+        images = [marked(image, _label(record, "reprint")) for image in images]
+    return images

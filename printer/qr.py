@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import re
 
 import qrcode
 from PIL import Image
@@ -16,11 +17,15 @@ MIN_MODULE_DOTS = 4
 QUIET_ZONE_MODULES = 4  # the ISO 18004 minimum; anything less fails on some readers
 
 _WIFI_SPECIAL = '\\;,:"'
+_HEX = re.compile(r"[0-9A-Fa-f]+")
 
 
 def wifi_escape(value: str) -> str:
-    """Backslash-escape the characters the Wi-Fi QR format reserves: \\ ; , : and "."""
-    return "".join("\\" + c if c in _WIFI_SPECIAL else c for c in value)
+    """A value for the Wi-Fi QR format (ZXing's WIFI: scheme): the reserved characters
+    \\ ; , : and " are backslash-escaped, and a value made only of hex digits is put in
+    double quotes, since phones read an unquoted hex name or password as raw bytes."""
+    escaped = "".join("\\" + c if c in _WIFI_SPECIAL else c for c in value)
+    return f'"{escaped}"' if _HEX.fullmatch(value) else escaped
 
 
 def wifi_uri(ssid: str, password: str | None) -> str:

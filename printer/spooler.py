@@ -2,11 +2,20 @@
 
 A job is only marked printed after the device's ``send`` returned, i.e. the printer took
 every byte. When sending fails, the job stays queued with the error and a retry time
-(exponential back-off, capped) and the spooler holds all printing until then, so a dead
-printer costs one attempt per back-off step, not one per queued job, and the batch keeps
-its order. A job whose payload cannot be laid out is given up at once (``retry_at=None``):
-retrying would fail the same way. Delivery is at-least-once: if the process dies after
-the printer took a job but before the store recorded it, that slip prints again.
+(exponential back-off, capped) and the store holds all printing until then (``next_due``
+hands out only the oldest queued job), so a dead printer costs one attempt per back-off
+step, not one per queued job, and the batch keeps its order. While a job waits, the
+spooler asks the printer for its state every ``probe_interval`` seconds (cheap: no slip is
+rendered or sent) and prints at once when it answers, so a printer switched back on is
+noticed within seconds, not at the end of a two-minute back-off. Clearing a job's retry
+time in the store ("try now") is picked up within ``idle_wait``.
+
+A job whose payload cannot be laid out is given up at once (``retry_at=None``): retrying
+would fail the same way. Delivery is at-least-once: if the process dies after the printer
+took a job but before the store recorded it, that slip prints again. Whenever part of a
+job may already be on paper (the printer failed after bytes went out, or the process died
+mid-job) the store marks it ``reprint`` and its next print carries a "REPRINT" bar, so a
+torn copy and the new one can be told apart.
 
 The store is a Protocol so this module stays free of any database: the web app implements
 it over SQLite; MemoryJobStore below serves tests and the bench.
@@ -15,6 +24,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass, field, replace
@@ -36,13 +46,15 @@ class Job:
     kind: str
     payload: Mapping[str, Any]
     attempts: int = 0  # failed attempts so far
+    reprint: bool = False  # cut off part-way before: print it marked "REPRINT"
 
 
 class JobStore(Protocol):
     """Where jobs live between being asked for and being printed. Times are epoch seconds."""
 
     def next_due(self, now: float) -> Job | None:
-        """The oldest queued job whose retry time (if any) has come, or None."""
+        """The oldest queued job if its retry time (if any) has come, else None: while the
+        oldest waits, nothing behind it prints."""
 
     def mark_printing(self, job_id: Any) -> None:
         """The job is being sent now."""
@@ -50,11 +62,13 @@ class JobStore(Protocol):
     def mark_printed(self, job_id: Any) -> None:
         """The printer took the whole job."""
 
-    def mark_failed(self, job_id: Any, error: str, retry_at: float | None) -> None:
-        """Back to queued with one more attempt, due at ``retry_at``; None means give up."""
+    def mark_failed(self, job_id: Any, error: str, retry_at: float | None, interrupted: bool = False) -> None:
+        """Back to queued with one more attempt, due at ``retry_at``; None means give up.
+        ``interrupted``: part of it may be on paper, so it is from now on a reprint."""
 
     def requeue_interrupted(self) -> int:
-        """Jobs left "printing" by a process that died go back to queued; returns how many."""
+        """Jobs left "printing" by a process that died go back to queued, marked as reprints;
+        returns how many."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,7 @@ class Spooler:
         base_delay: float = 2.0,
         max_delay: float = 120.0,
         idle_wait: float = 1.0,
+        probe_interval: float = 10.0,
         on_outcome: Callable[[Outcome], None] | None = None,
     ) -> None:
         self.store = store
@@ -86,8 +101,9 @@ class Spooler:
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.idle_wait = idle_wait
+        self.probe_interval = probe_interval
         self.on_outcome = on_outcome
-        self.hold_until = 0.0  # no printing before this time, after a printer failure
+        self._last_probe = -math.inf
         self._recovered = False
         self._wake = threading.Event()
 
@@ -107,14 +123,12 @@ class Spooler:
                 log.warning("requeued %d print job(s) interrupted by a restart", count)
             self._recovered = True
         now = self.clock()
-        if now < self.hold_until:
-            return None
-        job = self.store.next_due(now)
+        job = self.store.next_due(now) or self._probe(now)
         if job is None:
             return None
         self.store.mark_printing(job.id)
         try:
-            images = render_job(job.kind, job.payload, self.device.width)
+            images = render_job(job.kind, job.payload, self.device.width, reprint=job.reprint)
             data = to_escpos(images, cut=self.device.config.cut, profile=self.device.config.profile)
         except (JobPayloadError, LayoutError) as exc:
             return self._give_up(job, str(exc))
@@ -124,18 +138,38 @@ class Spooler:
         try:
             self.device.send(data, label=f"{job.kind}-{job.id}")
         except PrinterError as exc:
-            return self._retry(job, exc.message, exc.reason)
+            return self._retry(job, exc.message, exc.reason, exc.partial)
         except Exception as exc:
             log.exception("unexpected failure sending print job %s", job.id)
             self.device.close()
-            return self._retry(job, f"The printer failed unexpectedly: {exc}", "error")
+            # Nobody knows how much went out: treat it as cut off part-way.
+            return self._retry(job, f"The printer failed unexpectedly: {exc}", "error", True)
         self.store.mark_printed(job.id)
         return self._report(Outcome(job.id, "printed"))
 
-    def _retry(self, job: Job, message: str, reason: str) -> Outcome:
-        retry_at = self.clock() + self.backoff(job.attempts + 1)
-        self.hold_until = retry_at
-        self.store.mark_failed(job.id, message, retry_at)
+    def _probe(self, now: float) -> Job | None:
+        """The waiting job, if the printer now says it is ready; asked at most every
+        ``probe_interval`` seconds, and only while a job waits."""
+        if now - self._last_probe < self.probe_interval:
+            return None
+        waiting = self.store.next_due(math.inf)
+        if waiting is None:
+            return None
+        self._last_probe = now
+        try:
+            ready = self.device.status().state == "ready"
+        except Exception:  # status() should never raise; a broken one must not stop printing
+            log.exception("printer status check failed")
+            ready = False
+        if ready:
+            log.info("the printer answers again: trying print job %s now", waiting.id)
+        return waiting if ready else None
+
+    def _retry(self, job: Job, message: str, reason: str, partial: bool) -> Outcome:
+        now = self.clock()
+        retry_at = now + self.backoff(job.attempts + 1)
+        self._last_probe = now
+        self.store.mark_failed(job.id, message, retry_at, interrupted=partial)
         log.warning("print job %s failed (%s); retrying at %.0f", job.id, message, retry_at)
         return self._report(Outcome(job.id, "retrying", message, reason, retry_at))
 
@@ -156,11 +190,7 @@ class Spooler:
         try:
             while not stop_event.is_set():
                 if self.run_once() is None:
-                    wait = self.idle_wait
-                    held = self.hold_until - self.clock()
-                    if 0 < held < wait:
-                        wait = held  # wake exactly when the back-off ends
-                    self._wake.wait(wait)
+                    self._wake.wait(self.idle_wait)
                     self._wake.clear()
         finally:
             self.device.close()
@@ -177,6 +207,7 @@ class StoredJob:
     attempts: int = 0
     last_error: str | None = None
     retry_at: float | None = None
+    reprint: bool = False
     history: list[str] = field(default_factory=list)
 
 
@@ -205,8 +236,10 @@ class MemoryJobStore:
     def next_due(self, now: float) -> Job | None:
         with self._lock:
             for job in self._jobs.values():  # insertion order is creation order
-                if job.status == "queued" and (job.retry_at is None or job.retry_at <= now):
-                    return Job(job.id, job.kind, job.payload, job.attempts)
+                if job.status == "queued":
+                    if job.retry_at is not None and job.retry_at > now:
+                        return None  # the oldest waits, and so does everything behind it
+                    return Job(job.id, job.kind, job.payload, job.attempts, job.reprint)
         return None
 
     def _move(self, job_id: int, expected: tuple[str, ...], status: str) -> StoredJob:
@@ -226,15 +259,22 @@ class MemoryJobStore:
             job = self._move(job_id, ("printing",), "printed")
             job.last_error, job.retry_at = None, None
 
-    def mark_failed(self, job_id: int, error: str, retry_at: float | None) -> None:
+    def mark_failed(self, job_id: int, error: str, retry_at: float | None, interrupted: bool = False) -> None:
         with self._lock:
             job = self._move(job_id, ("printing",), "queued" if retry_at is not None else "failed")
             job.attempts += 1
             job.last_error, job.retry_at = error, retry_at
+            job.reprint = job.reprint or interrupted
+
+    def retry_now(self, job_id: int) -> None:
+        """Steward's "try now": the job is due at once."""
+        with self._lock:
+            self._jobs[job_id].retry_at = None
 
     def requeue_interrupted(self) -> int:
         with self._lock:
             stuck = [j for j in self._jobs.values() if j.status == "printing"]
             for job in stuck:
                 self._move(job.id, ("printing",), "queued")
+                job.reprint = True
             return len(stuck)

@@ -183,6 +183,9 @@ def text_block(text: str, width: int, style: Style) -> Image.Image:
             x = _line_start(style.align, paragraph.base, width, sum(lengths))
             for run, length in zip(runs, lengths):
                 font = fonts.freetype(run.font_path, style.size)
+                # Symbol fonts' thin strokes break into speckles when grey edges meet the
+                # printer's threshold; FreeType's monochrome rasteriser keeps them joined.
+                draw.fontmode = "1" if fonts.is_symbol_font(run.font_path) else "L"
                 if HAVE_RAQM:
                     draw.text((x, y + baseline_offset), run.text, font=font, fill=0, anchor="ls",
                               direction="rtl" if run.rtl else "ltr")

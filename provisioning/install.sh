@@ -17,7 +17,8 @@ IMAGE=0
 OVERLAYROOT=0
 DATA_DEVICE=""
 APT_PACKAGES=(python3-venv python3-lgpio network-manager dnsmasq-base nftables rsync
-              libusb-1.0-0 libfribidi0 fonts-dejavu-core fonts-noto-core fonts-symbola fonts-droid-fallback)
+              libusb-1.0-0 libfribidi0 fonts-dejavu-core fonts-noto-core fonts-symbola fonts-droid-fallback
+              fonts-unifont)
 SERVICES=(venuekit-web.service venuekit-printer.service venuekit-sync.service venuekit-buttons.service
           venuekit-kit-ready.service)
 

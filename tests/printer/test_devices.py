@@ -64,14 +64,16 @@ def test_refused_connection(card):
     with pytest.raises(PrinterRefusedError) as caught:
         device.send(card[1])
     assert f"127.0.0.1:{port}" in caught.value.message
+    assert not caught.value.partial  # nothing reached a printer: no torn slip
     assert device.status().state == "offline"
 
 
 def test_connection_dropped_mid_job_is_an_error_then_the_retry_prints(card, fake_network_printer):
     server = fake_network_printer(drop_after=4000, drops=1)
     device = open_printer(server.config)
-    with pytest.raises(PrinterConnectionLostError):
+    with pytest.raises(PrinterConnectionLostError) as caught:
         device.send(card[1])
+    assert caught.value.partial, "part of the slip may be on paper"
     assert server.printed_jobs() == []
     assert server.connections[0].dropped
     device.send(card[1])  # reconnects by itself
@@ -97,8 +99,9 @@ def test_stalled_printer_times_out(card, fake_network_printer):
 def test_paper_out_refuses_the_job_before_sending_it(card, fake_network_printer):
     server = fake_network_printer(paper_out=True)
     device = open_printer(server.config)
-    with pytest.raises(PaperOutError):
+    with pytest.raises(PaperOutError) as caught:
         device.send(card[1])
+    assert not caught.value.partial
     assert server.printed_jobs() == []
     status = device.status()
     assert (status.state, status.paper) == ("paper_out", "out")

@@ -28,6 +28,25 @@ def test_wifi_uri_escapes_reserved_characters():
     assert wifi_uri("Neuadd Gŵyr", "pw") == "WIFI:T:WPA;S:Neuadd Gŵyr;P:pw;;"
 
 
+@pytest.mark.parametrize("ssid, password, uri", [
+    # Phones read an unquoted all-hex name or password as hex bytes: the format quotes it.
+    ("CAFE1234", "DEADBEEF00", 'WIFI:T:WPA;S:"CAFE1234";P:"DEADBEEF00";;'),
+    ("0123", None, 'WIFI:T:nopass;S:"0123";;'),
+    ("cafe", "pass word", 'WIFI:T:WPA;S:"cafe";P:pass word;;'),
+    ("CAFE-1234", "GHIJ", "WIFI:T:WPA;S:CAFE-1234;P:GHIJ;;"),
+])
+def test_wifi_uri_quotes_hex_looking_names_and_passwords(ssid, password, uri):
+    assert wifi_uri(ssid, password) == uri
+
+
+def test_a_hex_wifi_name_is_quoted_in_the_printed_qr():
+    from pyzbar.pyzbar import decode
+
+    payload = {**samples.KIT_READY, "ssid": "CAFE1234", "password": "0badc0de"}
+    found = {d.data.decode() for d in decode(render_job("kit_ready", payload, 576)[0].convert("L"))}
+    assert 'WIFI:T:WPA;S:"CAFE1234";P:"0badc0de";;' in found
+
+
 @pytest.mark.parametrize("raw, shown", [("k7qf9m2xt", "K7Q-F9M-2XT"), ("K7QF-9M2", "K7QF-9M2"),
                                         ("K7Q F9M", "K7Q-F9M"), ("AB12", "AB12")])
 def test_codes_are_printed_grouped(raw, shown):

@@ -13,6 +13,7 @@ from escpos.printer import Usb
 
 from printer import (
     MemoryJobStore,
+    PrinterConnectionLostError,
     PrinterOfflineError,
     PrinterTimeoutError,
     Spooler,
@@ -158,6 +159,11 @@ def test_power_cut_during_send_reprints_that_job_once(store, capture_printer, cl
         pass
     assert statuses(store) == {"printed": 4}
     assert Counter(printed_labels(capture_printer)) == {f"ballot_slip-{i}": 1 for i in ids}
+    # The slip cut off by the power cut may be half on paper: its new copy says REPRINT.
+    assert [store.get(i).reprint for i in ids] == [False, False, True, False]
+    sent = dict(capture_printer.jobs)
+    assert sent[f"ballot_slip-{ids[2]}"] == to_escpos(render_job("ballot_slip", ballot(2), 384, reprint=True))
+    assert sent[f"ballot_slip-{ids[3]}"] == to_escpos(render_job("ballot_slip", ballot(3), 384))
 
 
 def test_run_loop_stops_on_the_event_and_a_new_spooler_finishes(store, capture_printer):
@@ -203,7 +209,8 @@ def test_network_printer_dropping_mid_batch(store, clock, fake_network_printer):
     assert steps[:3] == [(ids[0], "retrying", "connection_lost"), (ids[0], "retrying", "connection_lost"),
                          (ids[0], "printed", "")]
     assert statuses(store) == {"printed": 3}
-    expected = [to_escpos(render_job("group_card", {**samples.GROUP_CARD, "group_number": n}, 576))
+    # The first card was cut off part-way, so its whole copy is marked REPRINT.
+    expected = [to_escpos(render_job("group_card", {**samples.GROUP_CARD, "group_number": n}, 576, reprint=n == 1))
                 for n in range(1, 4)]
     assert server.printed_jobs() == expected  # each exactly once, whole, in order
     assert store.get(ids[0]).attempts == 2
@@ -249,4 +256,62 @@ def test_usb_printer_unplugged_mid_batch(store, clock, flaky_usb):
         pass
     assert statuses(store) == {"printed": 4}
     assert [len(escpos_decode.slips(data)) for data in flaky_usb.received] == [1, 1, 1, 1]
-    assert flaky_usb.received == [to_escpos(render_job("ballot_slip", ballot(n), 384)) for n in range(4)]
+    # The second slip was cut off by the unplugging: its whole copy is marked REPRINT.
+    assert flaky_usb.received == [to_escpos(render_job("ballot_slip", ballot(n), 384, reprint=n == 1))
+                                  for n in range(4)]
+
+
+def test_a_printer_that_comes_back_is_noticed_within_seconds_not_at_the_next_back_off(store, capture_printer, clock):
+    """Between retries the spooler asks the printer cheaply for its state; once it answers,
+    the waiting job prints without sitting out a back-off of up to two minutes."""
+    job = store.add("ballot_slip", ballot(1))
+    capture_printer.fail_next(*[PrinterOfflineError("The printer is switched off.")] * 6)
+    spooler = Spooler(store, capture_printer, clock=clock, probe_interval=10)
+    for _ in range(6):
+        outcome = spooler.run_once()
+        assert outcome.state == "retrying"
+        if _ < 5:
+            clock.advance(outcome.retry_at - clock.now)
+    assert outcome.retry_at - clock.now == 64  # the next full try is a minute away
+    capture_printer.fail_next(PrinterOfflineError("still off"))  # status says offline: no attempt
+    clock.advance(10)
+    assert spooler.run_once() is None and store.get(job).attempts == 6
+    capture_printer.failures.clear()  # switched back on
+    clock.advance(5)
+    assert spooler.run_once() is None, "no probe before the probe interval has passed"
+    clock.advance(5)
+    assert spooler.run_once().state == "printed"
+    assert store.get(job).attempts == 6
+
+
+def test_a_job_cut_off_part_way_prints_again_marked_reprint(store, capture_printer, clock):
+    payload = ballot(1)
+    job = store.add("ballot_slip", payload)
+    capture_printer.fail_next(PrinterConnectionLostError("The cable was pulled.", partial=True))
+    spooler = Spooler(store, capture_printer, clock=clock)
+    assert spooler.run_once().state == "retrying"
+    assert store.get(job).reprint, "the store must know a torn copy may exist"
+    clock.advance(spooler.base_delay)
+    assert spooler.run_once().state == "printed"
+    marked = escpos_decode.slips(capture_printer.jobs[0][1])[0]
+    plain = render_job("ballot_slip", payload, 384)[0]
+    assert same_image(marked, render_job("ballot_slip", payload, 384, reprint=True)[0])
+    assert not same_image(marked, plain)
+    # The slip itself is unchanged under the mark.
+    assert same_image(marked.crop((0, marked.height - plain.height, 384, marked.height)), plain)
+
+
+def test_a_failure_before_any_byte_was_sent_reprints_without_a_mark(store, capture_printer, clock):
+    job = store.add("ballot_slip", ballot(1))
+    capture_printer.fail_next(PrinterOfflineError("unplugged"))
+    spooler = Spooler(store, capture_printer, clock=clock)
+    spooler.run_once()
+    clock.advance(spooler.base_delay)
+    assert spooler.run_once().state == "printed" and not store.get(job).reprint
+    assert capture_printer.jobs[0][1] == to_escpos(render_job("ballot_slip", ballot(1), 384))
+
+
+def same_image(a, b) -> bool:
+    from PIL import ImageChops
+
+    return a.size == b.size and ImageChops.difference(a.convert("L"), b.convert("L")).getbbox() is None

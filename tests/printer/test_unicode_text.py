@@ -30,9 +30,10 @@ def same(a: Image.Image | None, b: Image.Image | None) -> bool:
 def test_fonts_from_the_debian_packages_are_installed():
     """scripts/apt-packages.txt installs these; without them slips fall back to boxes."""
     regular = [Path(p).name for p in fonts.chain("regular").paths]
-    missing = [name for name in ("DejaVuSans.ttf", "NotoSansArabic-Regular.ttf", "Symbola_hint.ttf")
+    missing = [name for name in ("DejaVuSans.ttf", "NotoSansArabic-Regular.ttf", "Symbola_hint.ttf",
+                                         "unifont_upper.otf")
                if name not in regular]
-    assert not missing, f"missing fonts {missing}: run `make test-deps` (fonts-dejavu-core, fonts-noto-core, fonts-symbola)"
+    assert not missing, f"missing fonts {missing}: run `make test-deps` (fonts-dejavu-core, fonts-noto-core, fonts-symbola, fonts-unifont)"
     assert Path(fonts.chain("mono").primary).name == "DejaVuSansMono-Bold.ttf"
 
 
@@ -40,7 +41,8 @@ def test_raqm_layout_is_available_for_shaping():
     assert HAVE_RAQM, "Pillow lacks raqm: Arabic would print unjoined (needs libfribidi0)"
 
 
-@pytest.mark.parametrize("char", ["ŵ", "ŷ", "é", "ø", "ß", "ب", "ש", samples.EMOJI, "\U0001F333", "中", "ह"])
+@pytest.mark.parametrize("char", ["ŵ", "ŷ", "é", "ø", "ß", "ب", "ש", samples.EMOJI, "\U0001F333", "中", "ह",
+                                  "\U0001FAF6", "\U0001F6DD", "\U0001FAB4"])  # 🫶 🛝 🪴: newer emoji
 def test_every_character_is_drawn_by_a_font_that_has_it(char):
     path = fonts.chain("regular").font_for(char)
     assert ord(char) in fonts.load_font_file(path).codepoints, f"{char!r} would print as a box"
@@ -62,6 +64,46 @@ def test_emoji_in_an_idea_title_is_drawn_by_the_emoji_font():
     # The Latin words around it stay in the main font.
     assert Path(paragraph.paths[0]).name == "DejaVuSans.ttf"
     assert Path(paragraph.paths[-1]).name == "DejaVuSans.ttf"
+
+
+def dot_groups(image: Image.Image) -> list[int]:
+    """Sizes of the groups of touching black dots once ``image`` is printed (a plain
+    threshold, as slips are), largest first."""
+    printed = image.convert("1", dither=Image.Dither.NONE)
+    width, height = printed.size
+    px = printed.load()
+    seen: set[tuple[int, int]] = set()
+    sizes = []
+    for start in ((x, y) for y in range(height) for x in range(width)):
+        if px[start] or start in seen:
+            continue
+        seen.add(start)
+        stack, size = [start], 0
+        while stack:
+            x, y = stack.pop()
+            size += 1
+            for nx in (x - 1, x, x + 1):
+                for ny in (y - 1, y, y + 1):
+                    if 0 <= nx < width and 0 <= ny < height and not px[nx, ny] and (nx, ny) not in seen:
+                        seen.add((nx, ny))
+                        stack.append((nx, ny))
+        sizes.append(size)
+    return sorted(sizes, reverse=True)
+
+
+@pytest.mark.parametrize("size", [20, 26])  # body text on 58 mm and 80 mm paper
+@pytest.mark.parametrize("emoji", ["\U0001F5F3", "\U0001F331", "\U0001F6B2", "\U0001FAF6"])  # 🗳 🌱 🚲 🫶
+def test_an_emoji_in_a_body_line_prints_as_a_solid_shape_not_speckles(emoji, size):
+    """Symbol fonts draw emoji as thin line art: grey edges cut by the printer's threshold
+    left scattered dots. The printed glyph must be one connected shape with no stray dots."""
+    text = f"Vote {emoji} now"
+    line = text_block(text, 400, Style(size))
+    paragraph = Paragraph(text, Style(size))
+    glyph = line.crop((int(paragraph.width(0, 5)), 0, round(paragraph.width(0, 6)) + 1, line.height))
+    groups = dot_groups(glyph.crop(ImageChops.invert(glyph).getbbox()))
+    specks = [g for g in groups if g <= 2]
+    assert not specks, f"{emoji!r} prints with {len(specks)} stray dots: {groups}"
+    assert groups[0] >= 0.8 * sum(groups), f"{emoji!r} prints broken into pieces: {groups}"
 
 
 def test_welsh_circumflex_differs_from_the_plain_letter():
