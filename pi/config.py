@@ -3,10 +3,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any, Mapping
 
 from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory
+
+from .probes import pi_model
 
 log = logging.getLogger(__name__)
 
@@ -21,7 +24,7 @@ class PiConfig:
     """Every setting of the buttons service; each field is also a key of the config dict."""
 
     # "lgpio" on a Pi 5 (and older Pis on Bookworm), "mock" for laptops and tests,
-    # "auto" tries lgpio and falls back to mock pins with a logged warning.
+    # "auto": lgpio on a Raspberry Pi (a failure there is a fault), mock pins on anything else.
     pin_factory: str = "auto"
 
     # Buttons are wired between the GPIO and ground, using the internal pull-up.
@@ -96,20 +99,35 @@ class PiConfig:
         return pins
 
 
-def make_pin_factory(name: str) -> Factory:
-    """Return a gpiozero pin factory by name: "mock", "lgpio" or "auto"."""
-    if name == "mock":
+class PinFactoryError(RuntimeError):
+    """The GPIO driver could not start on a Pi: the buttons and lights cannot work."""
+
+
+def pin_driver(name: str, root: Path | str = "/") -> str:
+    """The driver `name` means here: "auto" is lgpio on a Raspberry Pi and mock pins elsewhere."""
+    if name not in PIN_FACTORIES:
+        raise ValueError(f"pin_factory must be one of {PIN_FACTORIES}, not {name!r}")
+    if name == "auto":
+        return "lgpio" if pi_model(root) else "mock"
+    return name
+
+
+def make_pin_factory(name: str, root: Path | str = "/") -> Factory:
+    """Return a gpiozero pin factory by name: "mock", "lgpio" or "auto".
+
+    On a Raspberry Pi a failing lgpio raises PinFactoryError: mock pins there would leave
+    dead buttons and dark lights with nothing saying why.
+    """
+    driver = pin_driver(name, root)
+    if driver == "mock":
+        if name == "auto":
+            log.info("not a Raspberry Pi: buttons and lights use mock pins")
         return MockFactory()
-    if name == "lgpio":
+    try:
         from gpiozero.pins.lgpio import LGPIOFactory
 
         return LGPIOFactory()
-    if name == "auto":
-        try:
-            from gpiozero.pins.lgpio import LGPIOFactory
-
-            return LGPIOFactory()
-        except Exception as exc:  # lgpio missing, or no /dev/gpiochip: a laptop
-            log.warning("no GPIO hardware (%s); buttons and lights use mock pins", exc)
-            return MockFactory()
-    raise ValueError(f"pin_factory must be one of {PIN_FACTORIES}, not {name!r}")
+    except Exception as exc:  # lgpio missing, no /dev/gpiochip, or no permission on it
+        raise PinFactoryError(f"the GPIO driver lgpio did not start ({exc}): the buttons and lights "
+                              "do not work; check that python3-lgpio is installed and the service "
+                              "may use /dev/gpiochip*") from exc

@@ -11,16 +11,45 @@ from .config import PiConfig
 
 PRINTER_STATES = ("ok", "fault", "paper_out", "unknown")
 SYNC_STATES = ("idle", "syncing", "waiting", "synced")
+SETTINGS_STATES = ("ok", "problem", "unknown")
+CLOCK_STATES = ("ok", "restored", "never_set", "unknown")
 
-KitState = Literal["starting", "ready", "fault"]
+# Most urgent first: plan_leds shows the first that applies (see README, "What the lights mean").
+KitState = Literal["starting", "fault", "printer", "storage_low", "settings_problem", "clock_unknown", "ready"]
 UplinkLight = Literal["off", "blink", "on"]
+Mode = Literal["off", "on", "slow", "fast"]
+
+# (on, off) seconds of the two blink rhythms; StatusLights' `tempo` scales them (tests).
+RHYTHMS: dict[str, tuple[float, float]] = {"slow": (1.0, 1.0), "fast": (0.2, 0.2)}
+
+# Three single LEDs: what each of starting/ready/fault does per state (unnamed LEDs are off).
+# The ready LED on means phones can use the kit; the fault LED's rhythm says what needs a look.
+SINGLE_PATTERNS: dict[str, dict[str, Mode]] = {
+    "starting": {"starting": "on"},
+    "fault": {"fault": "on"},
+    "printer": {"fault": "fast"},
+    "storage_low": {"ready": "on", "fault": "fast"},
+    "settings_problem": {"ready": "on", "fault": "slow"},
+    "clock_unknown": {"ready": "slow"},
+    "ready": {"ready": "on"},
+}
 
 # Plain on/off colours so the RGB LED needs no PWM (mock pins and any GPIO can drive it).
-RGB_COLOURS: dict[str, tuple[int, int, int]] = {
-    "starting": (1, 1, 0),  # yellow
-    "ready": (0, 1, 0),  # green
-    "fault": (1, 0, 0),  # red
+RED, GREEN, YELLOW, OFF = (1, 0, 0), (0, 1, 0), (1, 1, 0), (0, 0, 0)
+# One RGB LED: (colour, second colour it alternates with or None for steady, rhythm).
+RGB_PATTERNS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int] | None, str]] = {
+    "starting": (YELLOW, None, ""),
+    "fault": (RED, None, ""),
+    "printer": (RED, OFF, "fast"),
+    "storage_low": (RED, GREEN, "fast"),
+    "settings_problem": (RED, GREEN, "slow"),
+    "clock_unknown": (GREEN, OFF, "slow"),
+    "ready": (GREEN, None, ""),
 }
+
+
+def _pick(value: Any, allowed: tuple[str, ...], other: str) -> str:
+    return value if value in allowed else other
 
 
 @dataclass(frozen=True)
@@ -31,17 +60,23 @@ class KitStatus:
     printer: str = "unknown"
     uplink: bool = False
     sync: str = "idle"
+    settings: str = "ok"
+    storage: str = "ok"
+    clock: str = "ok"
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> KitStatus:
         """Read a snapshot leniently: the web answered, so web_ok unless it says otherwise."""
-        printer = data.get("printer", "unknown")
-        sync = data.get("sync", "idle")
+        storage = data.get("storage", "ok")
         return cls(
             web_ok=bool(data.get("web_ok", True)),
-            printer=printer if printer in PRINTER_STATES else "unknown",
+            printer=_pick(data.get("printer"), PRINTER_STATES, "unknown"),
             uplink=bool(data.get("uplink", False)),
-            sync=sync if sync in SYNC_STATES else "idle",
+            sync=_pick(data.get("sync"), SYNC_STATES, "idle"),
+            settings=_pick(data.get("settings", "ok"), SETTINGS_STATES, "unknown"),
+            # Any storage warning ("low", "full", ...) is worth the same light.
+            storage=storage if storage in ("ok", "unknown") else "low",
+            clock=_pick(data.get("clock", "ok"), CLOCK_STATES, "unknown"),
         )
 
     @classmethod
@@ -58,17 +93,33 @@ class LedPlan:
     uplink: UplinkLight
 
 
+def kit_state(status: KitStatus) -> KitState:
+    """The most urgent thing the kit's light should say, for a web service that answered.
+
+    Only a printer that answers allows "ready": the spooler's and the probe's verdict
+    arrive as `printer` "ok"; "unknown" (nothing has checked) is not good enough.
+    """
+    if status.printer != "ok":
+        return "printer"
+    if status.storage == "low":
+        return "storage_low"
+    if status.settings == "problem":
+        return "settings_problem"
+    if status.clock == "never_set":
+        return "clock_unknown"
+    return "ready"
+
+
 def plan_leds(status: KitStatus, *, starting: bool = False) -> LedPlan:
     """Map a status snapshot to LED outputs.
 
     `starting` says the web service has not answered yet and the kit is still within its
     start-up grace period; a web service that does not answer otherwise is a fault, never
-    "ready". An unknown printer state is not a fault: paper-out sensing is unreliable and
-    the kit still serves phones without a printer.
+    "ready".
     """
     if not status.web_ok:
         return LedPlan("starting" if starting else "fault", "off")
-    state: KitState = "fault" if status.printer in ("fault", "paper_out") else "ready"
+    state = kit_state(status)
     if not status.uplink:
         uplink: UplinkLight = "off"
     elif status.sync in ("syncing", "waiting"):
@@ -80,10 +131,14 @@ def plan_leds(status: KitStatus, *, starting: bool = False) -> LedPlan:
 
 
 class StatusLights:
-    """The kit's LEDs: starting/ready/fault (three LEDs or one RGB LED) and the uplink light."""
+    """The kit's LEDs: starting/ready/fault (three LEDs or one RGB LED) and the uplink light.
 
-    def __init__(self, config: PiConfig, pin_factory: Factory) -> None:
+    `tempo` scales the blink rhythms of the state patterns (tests use a fast tempo).
+    """
+
+    def __init__(self, config: PiConfig, pin_factory: Factory, *, tempo: float = 1.0) -> None:
         self._config = config
+        self._tempo = tempo
         self._current: LedPlan | None = None
         self._singles: dict[str, LED] = {}
         self._rgb: RGBLED | None = None
@@ -126,14 +181,28 @@ class StatusLights:
                 self._uplink.off()
         self._current = plan
 
+    def _rhythm(self, name: str) -> tuple[float, float]:
+        on, off = RHYTHMS[name]
+        return on * self._tempo, off * self._tempo
+
     def _show_state(self, state: KitState) -> None:
         if self._rgb is not None:
-            self._rgb.value = RGB_COLOURS[state]
-        for name, led in self._singles.items():
-            if name == state:
-                led.on()
+            colour, other, rhythm = RGB_PATTERNS[state]
+            if other is None:
+                self._rgb.value = colour
             else:
+                on, off = self._rhythm(rhythm)
+                self._rgb.blink(on_time=on, off_time=off, on_color=colour, off_color=other, background=True)
+        pattern = SINGLE_PATTERNS[state]
+        for name, led in self._singles.items():
+            mode = pattern.get(name, "off")
+            if mode == "on":
+                led.on()
+            elif mode == "off":
                 led.off()
+            else:
+                on, off = self._rhythm(mode)
+                led.blink(on_time=on, off_time=off, background=True)
 
     def close(self) -> None:
         """Turn everything off and release the pins."""

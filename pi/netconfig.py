@@ -1,5 +1,5 @@
 """The kit's own network, generated from one config: the NetworkManager profile, the extra
-dnsmasq lines, the nftables rules and the hook that loads them.
+dnsmasq lines, the nftables rules and the hook that loads them, and the Wi-Fi country.
 
     render(config) -> {absolute path: file text}      what the kit needs, for one mode
     write_files(config, root) -> [paths written]      install under root, skipping unchanged files
@@ -24,15 +24,15 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import os
 import re
 import sys
-import tempfile
 import tomllib
 import urllib.parse
 import uuid
 from pathlib import Path
 from typing import Any, Iterable, Mapping
+
+from .files import write_atomic
 
 MODES = ("onboard", "ethernet", "usb")
 
@@ -43,6 +43,8 @@ UPLINK_PROFILE_PATH = f"/etc/NetworkManager/system-connections/{UPLINK_PROFILE_I
 DNSMASQ_PATH = "/etc/NetworkManager/dnsmasq-shared.d/venuekit.conf"
 NM_CONF_PATH = "/etc/NetworkManager/conf.d/90-venuekit.conf"
 NFT_PATH = "/etc/nftables.d/venuekit.nft"
+# The Wi-Fi regulatory country, set when the wireless stack (cfg80211) loads at boot.
+COUNTRY_PATH = "/etc/modprobe.d/venuekit-wifi-country.conf"
 DISPATCHER_PATH = "/etc/NetworkManager/dispatcher.d/pre-up.d/50-venuekit-firewall"
 NFT_BINARY = "/usr/sbin/nft"
 
@@ -311,9 +313,9 @@ def load_settings(paths: Iterable[Path]) -> dict[str, Any]:
         if not path.exists():
             continue
         try:
-            with path.open("rb") as handle:
-                loaded = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
+            # Notepad starts a UTF-8 file with a byte-order mark, which TOML does not allow.
+            loaded = tomllib.loads(path.read_bytes().decode("utf-8-sig"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
             raise NetConfigError(f"cannot read settings file {path}: {exc}") from exc
         for name, value in loaded.items():
             if isinstance(value, dict) and isinstance(merged.get(name), dict):
@@ -538,6 +540,13 @@ firewall-backend=none
 """
 
 
+def render_country(values: Mapping[str, Any]) -> str:
+    return f"""# {HEADER}
+# The Wi-Fi regulatory country: which channels and power the kit's radio may use here.
+options cfg80211 ieee80211_regdom={values['country']}
+"""
+
+
 def render(config: Mapping[str, Any] | None = None) -> dict[str, str]:
     """Every file of the kit's network, by absolute path, for one config (see resolve())."""
     values = resolve(config)
@@ -547,6 +556,7 @@ def render(config: Mapping[str, Any] | None = None) -> dict[str, str]:
         NFT_PATH: render_nft(values),
         DISPATCHER_PATH: render_dispatcher(values),
         NM_CONF_PATH: render_nm_conf(values),
+        COUNTRY_PATH: render_country(values),
     }
     if values["uplink_ssid"]:
         files[UPLINK_PROFILE_PATH] = render_uplink_profile(values)
@@ -576,18 +586,7 @@ def write_files(config: Mapping[str, Any] | None, root: Path | str = "/") -> lis
                 continue
         except OSError:
             pass
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-        try:
-            os.fchmod(handle, mode)
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, data, mode=mode)
         written.append(target)
     stale = root / UPLINK_PROFILE_PATH.lstrip("/")
     if UPLINK_PROFILE_PATH not in files and stale.exists():

@@ -83,6 +83,8 @@ class PreviewPrinter(PrinterDevice):
         super().__init__(config)
         self.folder = Path(config.dir)
         self.files: list[Path] = []  # every file written, oldest first
+        # Says why previews must wait (e.g. the disk is nearly full), or None: the job stays queued.
+        self.paused: Callable[[], str | None] = lambda: None
         self._counter = 0
         self._lock = threading.Lock()
 
@@ -91,6 +93,9 @@ class PreviewPrinter(PrinterDevice):
         return f"preview printer saving PNG files in {self.folder}"
 
     def send(self, data: bytes, label: str = "") -> None:
+        reason = self.paused()
+        if reason:
+            raise PrinterOfflineError(reason)
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:

@@ -107,14 +107,16 @@ class KitReady:
     kit_name: str
     wifi: WiFi
     url: str
-    setup_code: str
-    setup_url: str
+    setup_code: str | None  # only before the organiser signs up: after, the slip has no setup part
+    setup_url: str | None
     labels: Labels = field(default_factory=Labels)
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> "KitReady":
-        return cls(_text(p, "kit_name"), WiFi.from_payload(p), _text(p, "url"),
-                   display_code(_text(p, "setup_code")), _text(p, "setup_url"), Labels.from_payload(p))
+        code = display_code(_text(p, "setup_code")) if p.get("setup_code") is not None else None
+        setup_url = _text(p, "setup_url") if code else None
+        return cls(_text(p, "kit_name"), WiFi.from_payload(p), _text(p, "url"), code, setup_url,
+                   Labels.from_payload(p))
 
 
 @dataclass(frozen=True)
@@ -222,12 +224,38 @@ class ResultsSlip:
                    _text(p, "unit", "votes"), _int(p, "top", 5, low=1), Labels.from_payload(p))
 
 
+@dataclass(frozen=True)
+class SettingsLine:
+    where: str  # e.g. "Line 3 · wifi_country"
+    what: str  # what is wrong
+    used: str  # what the kit used instead
+
+
+@dataclass(frozen=True)
+class SettingsProblem:
+    """What was wrong in the settings file; every line comes already worded (and translated)."""
+
+    kit_name: str
+    file: str
+    problems: tuple[SettingsLine, ...]
+    labels: Labels = field(default_factory=Labels)
+
+    @classmethod
+    def from_payload(cls, p: Mapping[str, Any]) -> "SettingsProblem":
+        lines = tuple(SettingsLine(_text(e, "where", ""), _text(e, "what"), _text(e, "used", ""))
+                      for e in (_mapping(e, "problems") for e in _list(p, "problems")))
+        if not lines:
+            raise JobPayloadError("The print job's 'problems' list is empty.")
+        return cls(_text(p, "kit_name", ""), _text(p, "file"), lines, Labels.from_payload(p))
+
+
 KINDS: dict[str, type] = {
     "kit_ready": KitReady,
     "group_card": GroupCard,
     "ballot_slip": BallotSlips,
     "paper_ballot": PaperBallot,
     "results_slip": ResultsSlip,
+    "settings_problem": SettingsProblem,
 }
 
 

@@ -1,4 +1,4 @@
-"""The five slips the kit prints, each drawn as 1-bit images at the printer's dot width.
+"""The slips the kit prints, each drawn as 1-bit images at the printer's dot width.
 
 ``render_job(kind, payload, width)`` is the entry point; the fixed wording below can be
 replaced per job through the payload's ``labels`` mapping, by these keys.
@@ -51,7 +51,12 @@ LABELS = {
     "results_line": "{count} {unit}",
     "ballots_cast": "Ballots cast: {cast} of {issued} issued",
     "results_footer": "{time} \u00b7 {kit_name}",
+    "time_unknown": "time unknown",
     "reprint": "REPRINT",
+    "settings_title": "Settings problem",
+    "settings_file": "File: {file}",
+    "settings_used": "Used instead: {used}",
+    "settings_footer": "The kit is running on the settings above. Correct the file on the SD card's boot partition and restart the kit.",
 }
 
 
@@ -101,6 +106,8 @@ def kit_ready(record: jobs.KitReady, width: int) -> list[Image.Image]:
                        slip.inner, s.small))
     slip.space()
     slip.text(_label(record, "kit_address", url=record.url), s.body, "bold", "center")
+    if record.setup_code is None:  # the organiser has signed up: no setup part
+        return [slip.image()]
     slip.rule()
     slip.text(_label(record, "organiser_setup"), s.heading, "bold", "center")
     slip.text(_label(record, "setup_code"), s.small, "regular", "center")
@@ -222,8 +229,29 @@ def results_slip(record: jobs.ResultsSlip, width: int) -> list[Image.Image]:
     slip.rule()
     slip.text(_label(record, "ballots_cast", cast=record.ballots_cast, issued=record.ballots_issued),
               s.body, "regular", "center")
-    slip.text(_label(record, "results_footer", time=record.time, kit_name=record.kit_name),
+    # An empty time means the kit's clock was never set: say so rather than print a wrong date.
+    when = record.time or _label(record, "time_unknown")
+    slip.text(_label(record, "results_footer", time=when, kit_name=record.kit_name),
               s.small, "regular", "center")
+    return [slip.image()]
+
+
+def settings_problem(record: jobs.SettingsProblem, width: int) -> list[Image.Image]:
+    slip = Slip(width)
+    s = slip.sizes
+    slip.text(_label(record, "settings_title"), s.title, "bold", "center")
+    if record.kit_name:
+        slip.text(record.kit_name, s.heading, "bold", "center")
+    slip.text(_label(record, "settings_file", file=record.file), s.small, "regular", "center")
+    for problem in record.problems:
+        slip.rule()
+        if problem.where:
+            slip.text(problem.where, s.body, "bold")
+        slip.text(problem.what, s.body)
+        if problem.used:
+            slip.text(_label(record, "settings_used", used=problem.used), s.small)
+    slip.rule()
+    slip.text(_label(record, "settings_footer"), s.small, "regular", "center")
     return [slip.image()]
 
 
@@ -233,6 +261,7 @@ LAYOUTS: dict[str, Callable[[Any, int], list[Image.Image]]] = {
     "ballot_slip": ballot_slips,
     "paper_ballot": paper_ballot,
     "results_slip": results_slip,
+    "settings_problem": settings_problem,
 }
 
 

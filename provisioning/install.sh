@@ -16,11 +16,11 @@ PYTHON=/opt/venuekit/venv/bin/python
 IMAGE=0
 OVERLAYROOT=0
 DATA_DEVICE=""
-APT_PACKAGES=(python3-venv python3-lgpio network-manager dnsmasq-base nftables rsync
+APT_PACKAGES=(python3-venv python3-lgpio network-manager dnsmasq-base nftables iw rsync
               libusb-1.0-0 libfribidi0 fonts-dejavu-core fonts-noto-core fonts-symbola fonts-droid-fallback
               fonts-unifont)
 SERVICES=(venuekit-web.service venuekit-printer.service venuekit-sync.service venuekit-buttons.service
-          venuekit-kit-ready.service)
+          venuekit-kit-ready.service venuekit-boot.service venuekit-clock.service)
 
 usage() {
   sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
@@ -54,7 +54,6 @@ fi
 STATE_DIR="$ROOT/var/lib/venuekit"
 STATE_FILE="$STATE_DIR/.install-state"
 CHANGED=0
-NM_CHANGED=0
 
 log() { printf 'venuekit-install: %s\n' "$*"; }
 
@@ -85,12 +84,20 @@ put() {
 
 state_has() { [[ -f "$STATE_FILE" ]] && grep -qxF "$1" "$STATE_FILE"; }
 state_add() { mkdir -p "$STATE_DIR"; echo "$1" >>"$STATE_FILE"; }
+# state_set KEY VALUE: remember the value a setting was last applied with (one line per key).
+state_set() {
+  if [[ -f "$STATE_FILE" ]]; then sed -i "/^$1 /d" "$STATE_FILE"; fi
+  state_add "$1 $2"
+}
 
 install_once() {
-  if ! state_has packages; then
+  # Remembered with the list's hash: a package added to the list is installed on the next run.
+  local packages
+  packages="packages $(printf '%s\n' "${APT_PACKAGES[@]}" | sha256sum | cut -c1-16)"
+  if ! state_has "$packages"; then
     system apt-get update
     system env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
-    state_add packages
+    state_add "$packages"
   fi
   put 0644 /usr/lib/sysusers.d/venuekit.conf <"$SRC/systemd/venuekit.sysusers.conf"
   if ! state_has user; then
@@ -105,16 +112,31 @@ install_once() {
   fi
 }
 
+# Every file of the source with its hash: exactly the files rsync copies (the same exclude
+# list), so a change to any of them (code, templates, .js, .mo, units, this script) is seen.
+source_manifest() {
+  local pattern prune=()
+  while read -r pattern; do
+    [[ -z "$pattern" || "$pattern" == \#* ]] && continue
+    if [[ "$pattern" == /* ]]; then prune+=(-path ".$pattern" -o); else prune+=(-name "$pattern" -o); fi
+  done <"$SRC/provisioning/source-excludes.txt"
+  (cd "$SRC" && find . \( "${prune[@]}" -false \) -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum)
+}
+
 configure_app() {
-  local stamp
-  stamp=$(cd "$SRC" && find pyproject.toml webapp printer pi -type f \( -name '*.py' -o -name '*.html' \
-          -o -name '*.po' -o -name 'pyproject.toml' \) -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)
-  if ! state_has "source $stamp"; then
-    system rsync -a --delete --exclude .git --exclude .venv --exclude var "$SRC/" /opt/venuekit/src/
-    system /opt/venuekit/venv/bin/pip install --quiet /opt/venuekit/src
-    state_add "source $stamp"
-    CHANGED=1
+  local manifest="$STATE_DIR/.install-source" now
+  now=$(source_manifest)
+  if [[ -f "$manifest" && "$now" == "$(cat "$manifest")" ]]; then
+    return 0
   fi
+  if [[ -f "$manifest" ]]; then
+    log "source changed: $(diff "$manifest" - <<<"$now" | sed -n 's/^[<>] [0-9a-f]*  \.\///p' | sort -u | paste -sd ' ' -)"
+  fi
+  system rsync -a --delete --exclude-from="$SRC/provisioning/source-excludes.txt" "$SRC/" /opt/venuekit/src/
+  system /opt/venuekit/venv/bin/pip install --quiet /opt/venuekit/src
+  mkdir -p "$STATE_DIR"
+  printf '%s\n' "$now" >"$manifest"
+  CHANGED=1
 }
 
 configure_files() {
@@ -124,31 +146,19 @@ configure_files() {
     put 0644 "/etc/systemd/system/$name" <"$unit"
   done
   put 0644 /etc/polkit-1/rules.d/50-venuekit-poweroff.rules <"$SRC/systemd/50-venuekit-poweroff.rules"
+  put 0644 /etc/polkit-1/rules.d/50-venuekit-network.rules <"$SRC/systemd/50-venuekit-network.rules"
   put 0644 /etc/udev/rules.d/60-venuekit-printer.rules <"$SRC/provisioning/files/60-venuekit-printer.rules"
+  put 0644 /etc/udev/rules.d/61-venuekit-usb-stick.rules <"$SRC/provisioning/files/61-venuekit-usb-stick.rules"
+  put 0644 /etc/systemd/journald.conf.d/60-venuekit.conf <"$SRC/provisioning/files/journald-venuekit.conf"
   if [[ ! -f "$ROOT$CONFIG" ]]; then
     put 0644 "$CONFIG" <"$SRC/provisioning/files/venuekit.toml"
   fi
-  # The kit's own settings: a Wi-Fi password made on this kit (kept across runs, never
-  # shipped) and its address on the venue network. Settings in $CONFIG win over these.
-  local password="" address
-  if [[ -f "$STATE_DIR/venuekit.toml" ]]; then
-    password=$(sed -n 's/^wifi_password = "\([a-z0-9]*\)"$/\1/p' "$STATE_DIR/venuekit.toml")
-  fi
-  if [[ -z "$password" ]]; then
-    password=$(LC_ALL=C tr -dc 'a-km-z2-9' </dev/urandom | head -c 12 || true)
-  fi
-  address=$("$PYTHON" -m pi.netconfig --print-address --settings "$ROOT$CONFIG")
-  put 0640 /var/lib/venuekit/venuekit.toml <<TOML
-# Written by provisioning/install.sh on this kit. Settings in $CONFIG win over these.
-wifi_password = "$password"
-portal_host = "$address"
-TOML
-  local written
-  written=$("$PYTHON" -m pi.netconfig --root "${ROOT:-/}" --settings "$STATE_DIR/venuekit.toml" --settings "$ROOT$CONFIG")
-  if [[ -n "$written" ]]; then
-    CHANGED=1
-    NM_CHANGED=1
-    log "network files written: $(echo "$written" | tr '\n' ' ')"
+  # No secrets and no network files here: the boot step (venuekit-boot.service, `venuekit
+  # boot`) makes the Wi-Fi password and keys on each kit's first boot, on its data partition,
+  # and writes the network files from $CONFIG at every boot. Only a check here: a network the
+  # boot step would refuse (it then keeps the last working one) is worth a warning now.
+  if ! "$PYTHON" -m pi.netconfig --print --settings "$ROOT$CONFIG" >/dev/null; then
+    log "warning: $CONFIG describes no usable network; the kit will keep its last working one"
   fi
   if ((OVERLAYROOT)); then
     put 0644 /etc/overlayroot.local.conf <<'CONF'
@@ -174,10 +184,19 @@ MOUNT
 
 activate() {
   local country
-  country=$(sed -n 's/^wifi_country = "\([A-Z][A-Z]\)"$/\1/p' "$ROOT$CONFIG" | tail -1)
+  # As Notepad may leave it: a BOM, CRLF line ends, either quotes, lower case.
+  country=$({ sed -e '1s/^\xEF\xBB\xBF//' -e 's/\r$//' "$ROOT$CONFIG" 2>/dev/null || true; } |
+            sed -n "s/^[[:space:]]*wifi_country[[:space:]]*=[[:space:]]*[\"']\([A-Za-z][A-Za-z]\)[\"'][[:space:]]*\(#.*\)\{0,1\}$/\1/p" |
+            tail -1 | tr '[:lower:]' '[:upper:]')
+  country=${country:-GB}
+  if ! state_has "wifi_country $country"; then
+    log "setting changed: wifi_country = $country"
+    CHANGED=1
+  fi
   ((CHANGED)) || { log "nothing changed"; return 0; }
   system chown -R venuekit:venuekit /var/lib/venuekit
-  system raspi-config nonint do_wifi_country "${country:-GB}"
+  system raspi-config nonint do_wifi_country "$country"
+  state_set wifi_country "$country"
   system systemctl daemon-reload
   ((OVERLAYROOT)) && system systemctl enable var-lib-venuekit.mount
   system systemctl enable "${SERVICES[@]}"
@@ -187,8 +206,11 @@ activate() {
     return 0
   fi
   system udevadm control --reload
-  # conf.d changes (firewall backend) need a restart; a reload only rereads profiles.
-  if ((NM_CHANGED)); then system systemctl restart NetworkManager; fi
+  system systemctl restart systemd-journald
+  # The boot step applies the settings now, as it will at every boot; conf.d changes
+  # (firewall backend) need a NetworkManager restart, a reload only rereads profiles.
+  system systemctl restart venuekit-boot.service
+  system systemctl restart NetworkManager
   system systemctl restart "${SERVICES[@]:0:4}"
   if ((OVERLAYROOT)); then system raspi-config nonint enable_overlayfs; fi
   return 0

@@ -11,9 +11,9 @@ from flask_babel import Babel, get_locale, lazy_gettext as _l
 
 from webapp.config import load as load_settings
 from webapp.live import LiveFeed
-from webapp.security import GuessLimiter, check_csrf, csrf_token
+from webapp.security import GuessLimiter, check_csrf, csrf_token, forget_ended_session
 from webapp.services import assembly, auth
-from webapp.storage import Store, open_store
+from webapp.storage import Store, open_store, space
 
 LANGUAGES = ("en", "cy")
 PHASE_LABELS = {
@@ -56,46 +56,58 @@ def create_app(test_config: dict | None = None) -> Flask:
     data_dir = Path(app.config["DATA_DIR"])
     app.config.update({k: v for k, v in load_settings(data_dir).items() if k not in (test_config or {})})
     store = open_store(data_dir)
+    guard = space.watch(store, data_dir, app.config["STORAGE_RESERVE_MB"])
     assembly.ensure_assembly(store)
     app.secret_key = auth.secret_key(store)
     app.extensions["venuekit"] = Kit(store, GuessLimiter(), LiveFeed(store), data_dir)
 
     Babel(app, locale_selector=_select_locale)
     app.jinja_env.globals.update(
-        csrf_token=csrf_token, get_locale=get_locale, phase_label=lambda p: PHASE_LABELS[getattr(p, "value", p)]
+        csrf_token=csrf_token, get_locale=get_locale, phase_label=lambda p: PHASE_LABELS[getattr(p, "value", p)],
+        storage_state=lambda: guard.look().state,
     )
     app.before_request(check_csrf)
+    app.before_request(forget_ended_session)
     app.after_request(_harden_and_compress)
 
     from webapp import errors
     from webapp.api import bp as api_bp
-    from webapp.web import hub_link, live_socket, organiser, participant, portal, printing, projector, steward
+    from webapp.web import access, form_text, hub_link, live_socket, organiser, participant, portal, printing
+    from webapp.web import projector, results_out, steward
 
     errors.register(app)
+    form_text.install(app)
     if app.config.get("HUB"):
         _register_hub(app, data_dir)
     else:
         portal.register(app)
     app.register_blueprint(participant.bp)
     app.register_blueprint(organiser.bp)
+    app.register_blueprint(access.bp)
     app.register_blueprint(steward.bp)
     app.register_blueprint(projector.bp)
     app.register_blueprint(hub_link.bp)
+    app.register_blueprint(results_out.bp)
     app.register_blueprint(printing.bp)
     app.register_blueprint(api_bp)
     live_socket.register(app)
+    # Browsers ask for it on every first visit; a 404 there fills logs and some portal windows
+    # show a broken icon.
+    app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
     return app
 
 
 def _register_hub(app: Flask, data_dir: Path) -> None:
     """Hub mode: the kit's own pages serve the online room; /hub adds kits and combined results."""
     from webapp.hub import api as hub_api
+    from webapp.hub import bundle_upload
     from webapp.hub import pages as hub_pages
     from webapp.hub.ingest import open_hub
 
     app.extensions["venuekit_hub"] = open_hub(data_dir)
     app.register_blueprint(hub_api.bp)
     app.register_blueprint(hub_pages.bp)
+    app.register_blueprint(bundle_upload.bp)
 
 
 def _select_locale() -> str | None:

@@ -22,16 +22,22 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also run the print spooler beside the server, stopped with it (laptop mode)")
     sub.add_parser("setup-code", help="print the organiser setup code")
     sub.add_parser("print-spooler", help="run the print spooler: print queued jobs, retrying until printed")
-    ready = sub.add_parser("print-kit-ready", help="queue the kit-ready slip (Wi-Fi, address, setup code)")
-    ready.add_argument("--always", action="store_true", help="print it even when an organiser has signed up")
+    ready = sub.add_parser("print-kit-ready", help="queue the kit-ready slip (Wi-Fi, address; the setup code "
+                                                   "until the organiser signs up), once per boot")
+    ready.add_argument("--always", action="store_true", help="print it even if it was printed during this boot")
     sub.add_parser("buttons", help="run the buttons and status lights (gpiozero)")
+    boot = sub.add_parser("boot", help="the boot step: settings file, first-boot secrets, network files, slips")
+    boot.add_argument("--root", default="/", help="the kit's root file system (default /; a copy for tests)")
     net = sub.add_parser("network-config", help="write the venue network's files (NetworkManager, dnsmasq, nftables)")
     net.add_argument("--root", default="/", help="write under this directory instead of / (default /)")
     net.add_argument("--print", action="store_true", help="print the files instead of writing them")
     net.add_argument("--mode", choices=["onboard", "ethernet", "usb"], help="override network_mode")
-    token = sub.add_parser("token", help="print a new API bearer token")
-    token.add_argument("--role", required=True, choices=["organiser", "steward"], help="what the token may do")
+    token = sub.add_parser("token", help="make (and print), list or revoke API bearer tokens")
+    token.add_argument("--role", choices=["organiser", "steward"], help="what a new token may do (needed to make one)")
     token.add_argument("--label", default="", help="a note to remember what the token is for")
+    token.add_argument("--days", type=int, default=30, help="days until a new token expires (default 30, at most 365)")
+    token.add_argument("--list", action="store_true", help="list tokens: id, role, label, created, expires, last used")
+    token.add_argument("--revoke", metavar="ID", help="revoke the token with this id (see --list)")
     demo = sub.add_parser("demo", help="seed a demo assembly")
     demo.add_argument("--voters", type=int, default=24, help="how many demo ballots to cast")
     enrol = sub.add_parser("enrol", help="enrol this kit with a hub (as the organiser page does)")
@@ -41,11 +47,24 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--once", action="store_true", help="push everything waiting, then stop")
     sync.add_argument("--max-backoff", type=float, default=60.0,
                       help="longest wait in seconds between retries after failures (default 60)")
+    bundle = sub.add_parser("sync-bundle", help="write a signed sync bundle for the hub (a venue with no internet)")
+    bundle.add_argument("--out", required=True, help="the file to write (a folder: a file named after the kit in it)")
+    bundle.add_argument("--all", action="store_true", help="every record, not only those the hub has not acknowledged")
+    clock = sub.add_parser("clock", help="the kit's saved clock (a Pi has none): status, save, restore, watch")
+    clock.add_argument("action", choices=["status", "save", "restore", "watch"],
+                       help="status: show it; save: save the time now; restore: move the clock forward to the "
+                            "saved time (at boot); watch: the clock service (restore, apply, save, save at stop)")
+    clock.add_argument("--json", action="store_true", help="status as JSON")
+    health = sub.add_parser("health", help="the kit's health: storage, clock, printer, buttons, power, settings")
+    health.add_argument("--json", action="store_true", help="the report as JSON (a stable shape, see the README)")
+    health.add_argument("--root", default="/", help="read the hardware's files under this directory (default /)")
     hub = sub.add_parser("hub", help="run or manage a hub (the same software, upstream)")
     hub_sub = hub.add_subparsers(dest="hub_command", required=True, metavar="HUB_COMMAND")
     _server_options(hub_sub.add_parser("serve", help="run the hub's web app in the production server"), port=8100)
     hub_sub.add_parser("enrol-code", help="print a one-time enrolment code for one kit")
     hub_sub.add_parser("kits", help="list enrolled kits with their last contact")
+    hub_sub.add_parser("import-bundle", help="apply a kit's signed sync bundle").add_argument(
+        "file", help="the bundle file a kit wrote (venuekit sync-bundle, or its organiser page)")
     return parser
 
 
@@ -61,6 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     data = Path(args.data)
     if args.command == "network-config":
         return _network_config(data, args)
+    if args.command == "boot":
+        from webapp.boot.run import boot
+
+        try:
+            lines = boot(Path(args.root)).lines()
+        except Exception as exc:  # e.g. an unwritable data partition: say so, let the rest start
+            lines = [f"error: {exc.__class__.__name__}: {exc}"]
+        for line in lines:
+            print(f"venuekit boot: {line}", flush=True)
+        return 0  # never fail the boot: problems are reported, the kit comes up
+    if args.command == "clock":
+        return _clock(data, args)
     if args.command == "serve":
         return _serve(data, args, hub=False)
     if args.command == "hub":
@@ -72,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "setup-code":
         print(codes.display(auth.setup_code(store), codes.SETUP))
     elif args.command == "token":
-        print(auth.create_token(store, args.role, args.label))
+        return _token(store, args)
     elif args.command == "demo":
         from webapp.demo import seed
 
@@ -80,16 +111,21 @@ def main(argv: list[str] | None = None) -> int:
         print(summary)
     elif args.command == "enrol":
         from webapp.config import load
+        from webapp.sync import identity
         from webapp.sync.client import HubClient, SyncError
 
         try:
-            kit_id = HubClient(store).enrol(args.hub, args.code, load(data)["KIT_NAME"])
+            kit_id = HubClient(store).enrol(args.hub, args.code, identity.kit_name(store, load(data)["KIT_NAME"]))
         except SyncError as exc:
             print(f"venuekit: enrolment failed: {exc}", file=sys.stderr)
             return 1
         print(f"enrolled as {kit_id}")
     elif args.command == "sync":
         return _sync(store, once=args.once, max_backoff=args.max_backoff)
+    elif args.command == "sync-bundle":
+        from webapp.sync.bundle import write_from_cli
+
+        return write_from_cli(store, data, Path(args.out), all_records=args.all)
     elif args.command == "print-spooler":
         return _print_spooler(store, data)
     elif args.command == "print-kit-ready":
@@ -97,11 +133,42 @@ def main(argv: list[str] | None = None) -> int:
         from webapp.printing import queue
 
         settings = load(data)
-        kit = queue.KitInfo.from_config(settings, queue.kit_url(settings, "http://127.0.0.1:8000/"))
-        job = queue.kit_ready(store, kit, only_if_no_organiser=not args.always)
-        print("kit-ready slip queued" if job else "nothing to print: the organiser has signed up already")
+        kit = queue.KitInfo.from_config(settings, queue.kit_url(settings))
+        if args.always:
+            job = queue.kit_ready(store, kit)
+        else:
+            from webapp.boot.run import queue_once_per_boot
+
+            job = queue_once_per_boot(store, kit)
+        print("kit-ready slip queued" if job else "nothing to print: already queued during this boot")
+    elif args.command == "health":
+        return _health(store, data, args)
     elif args.command == "buttons":
         return _buttons(store, data)
+    return 0
+
+
+def _token(store, args) -> int:
+    from webapp.domain.errors import DomainError, NotFound
+    from webapp.services import auth
+
+    if args.list:
+        for t in auth.tokens(store):
+            print(f"{t['id']}\t{t['role']}\t{t['state']}\tcreated {t['created_at']}\texpires {t['expires_at']}\t"
+                  f"last used {t['last_used_at'] or 'never'}\t{t['label']}")
+        return 0
+    try:
+        if args.revoke:
+            auth.revoke_token(store, args.revoke)
+            print(f"token {args.revoke} revoked")
+            return 0
+        if not args.role:
+            print("venuekit: say --role organiser or --role steward to make a token", file=sys.stderr)
+            return 2
+        print(auth.create_token(store, args.role, args.label, days=args.days))
+    except DomainError as exc:
+        print(f"venuekit: {exc}", file=sys.stderr)
+        return 1 if isinstance(exc, NotFound) else 2
     return 0
 
 
@@ -140,8 +207,24 @@ def _print_spooler(store, data: Path) -> int:
     from webapp.config import load
     from webapp.printing.service import run_spooler
 
-    settings = printer_settings(load(data), data)
+    from webapp.storage import space
+
+    loaded = load(data)
+    space.watch(store, data, loaded["STORAGE_RESERVE_MB"])  # previews wait while storage is low
+    settings = printer_settings(loaded, data)
     return _until_signalled(lambda stop: run_spooler(store, settings, stop, log_line=lambda l: print(l, flush=True)))
+
+
+def _health(store, data: Path, args) -> int:
+    """Print the kit's health; exit 1 when any check is a fault."""
+    import json
+
+    from webapp.config import load
+    from webapp.services import health
+
+    report = health.collect(store, load(data), data, root=args.root)
+    print(json.dumps(report, indent=2) if args.json else health.as_text(report))
+    return 1 if report["state"] == "fault" else 0
 
 
 def _buttons(store, data: Path) -> int:
@@ -150,6 +233,47 @@ def _buttons(store, data: Path) -> int:
 
     settings = load(data)
     return _until_signalled(lambda stop: kit_buttons.run(store, settings, stop))
+
+
+def _clock(data: Path, args) -> int:
+    """The clock file needs no database: restore and save work even if the database cannot open;
+    the state is then recorded for health and the lights when it can be."""
+    import json
+    import time
+
+    from pi import clock
+
+    def record(state: dict) -> None:
+        from webapp.services import clock as kit_clock
+        from webapp.storage import open_store
+
+        try:
+            kit_clock.record(open_store(data), state)
+        except Exception as exc:  # the clock matters more than its status line
+            print(f"venuekit: clock state not recorded: {exc}", file=sys.stderr)
+
+    if args.action == "watch":
+        last: dict = {}
+
+        def on_state(state: dict) -> None:
+            # Changes, and a heartbeat each minute (kit status counts a silent service as down
+            # after 90 s): not a database write every poll.
+            if state["state"] != last.get("state") or time.monotonic() - last.get("at", 0) >= 60:
+                record(state)
+                last.update(state=state["state"], at=time.monotonic())
+
+        return _until_signalled(lambda stop: clock.watch(data, stop, on_state=on_state,
+                                                         log=lambda line: print(line, flush=True)))
+    if args.action == "save":
+        clock.save(data)
+    elif args.action == "restore":
+        result = clock.restore(data)
+        if result.get("error"):
+            print(f"venuekit: {result['error']}", file=sys.stderr)
+    state = clock.clock_state(data)
+    record(state)
+    print(json.dumps(state) if args.json else f"clock: {state['state']}: {state['message']}")
+    return 0
 
 
 def _sync(store, *, once: bool, max_backoff: float) -> int:
@@ -197,10 +321,15 @@ def _hub(data: Path, args) -> int:
     hub = ingest.open_hub(data)
     if args.hub_command == "enrol-code":
         print(ingest.create_enrol_code(hub))
+    elif args.hub_command == "import-bundle":
+        from webapp.hub.bundle_upload import import_from_cli
+
+        return import_from_cli(hub, Path(args.file))
     elif args.hub_command == "kits":
         for kit in ingest.kits(hub):
             print(f"{kit['kit_id']}\t{kit['name']}\tlast contact {kit['last_contact']}\t"
-                  f"{kit['records']} records\t{kit['conflicts']} conflicts")
+                  f"{kit['records']} records\t{kit['conflicts']} conflicts"
+                  + ("\tstill signs with a shared secret" if kit["shared_secret"] else ""))
     return 0
 
 
@@ -211,6 +340,8 @@ def _serve(data: Path, args, *, hub: bool) -> int:
 
     app = create_app({"DATA_DIR": str(data), "HUB": hub})
     store = app.extensions["venuekit"].store
+    if not hub and not store.guard.make_reserve():
+        print("venuekit: storage low: no room to hold the storage reserve (see README, Storage)", flush=True)
     url = f"http://{args.host}:{args.port}/"
     print(f"venuekit: serving {'hub ' if hub else ''}{url} (data in {data.resolve()})", flush=True)
     if not auth.has_organiser(store):

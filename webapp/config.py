@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 
 CONFIG_NAME = "venuekit.toml"
 
 # name -> (default, help). The README's "Settings" table documents each one.
 SETTINGS: dict[str, tuple[object, str]] = {
-    "kit_name": ("venuekit", "the kit's name, printed on slips and shown to stewards"),
-    "wifi_ssid": ("venuekit", "the Wi-Fi name the kit raises (printed on cards)"),
-    "wifi_password": ("", "the Wi-Fi password; empty for an open network"),
+    "kit_name": ("", "the kit's name, printed on slips and shown to stewards; empty: venuekit- and its id"),
+    "wifi_ssid": ("venuekit", "the Wi-Fi name the kit raises; left at venuekit, each kit raises venuekit- and its id"),
+    "wifi_password": ("", "the Wi-Fi password (8-63 characters); empty: the kit's own, made at its first boot"),
     "wifi_country": ("GB", "the Wi-Fi regulatory country"),
     "network_mode": ("onboard", "onboard, ethernet or usb: see Networking"),
     "network": ({}, "advanced network settings (channel, interfaces, addresses): see Networking"),
@@ -25,11 +24,10 @@ SETTINGS: dict[str, tuple[object, str]] = {
     "portal_hosts": ([], "other names that mean the kit itself (e.g. venuekit.lan)"),
     "portal_release_hours": (3.0, "how long a phone hears 'online' after finishing a step"),
     "printer": ({"kind": "preview", "width": 576}, "the printer: see printer/README.md"),
+    "uplinks": ({"manager": "nmcli", "root": "/"},
+                "how the Getting results out page reaches NetworkManager (nmcli or fake) and where /sys and /media are"),
+    "storage_reserve_mb": (64, "room kept back on the data partition for ballots when the card fills up"),
 }
-
-
-class ConfigError(ValueError):
-    """The settings file cannot be read or has a value of the wrong kind."""
 
 
 def config_paths(data_dir: Path) -> list[Path]:
@@ -42,29 +40,13 @@ def config_paths(data_dir: Path) -> list[Path]:
 
 def load(data_dir: Path) -> dict:
     """Settings as Flask config keys (upper case), defaults filled in."""
-    values = {name: default for name, (default, _help) in SETTINGS.items()}
-    for path in config_paths(data_dir):
-        for name, value in read_file(path).items():
-            # A table such as [printer] fills in keys; the rest keep their earlier values.
-            values[name] = {**values[name], **value} if isinstance(value, dict) else value
+    from webapp.boot import settings_file
+
+    # Never stops a service on a bad file: bad values fall back to the last good ones (the
+    # boot step records and prints what was wrong).
+    values = settings_file.read_settings(config_paths(data_dir), settings_file.read_last_good(data_dir)).values
+    from webapp.boot import applied
+
+    # What is printed is what is live: the network the boot step applied, not a later edit.
+    values = applied.overlay(values, Path(data_dir))
     return {name.upper(): value for name, value in values.items()}
-
-
-def read_file(path: Path) -> dict:
-    """One settings file, checked: unknown names and wrong kinds are errors."""
-    values: dict = {}
-    if path.exists():
-        try:
-            with path.open("rb") as handle:
-                loaded = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ConfigError(f"cannot read settings file {path}: {exc}") from exc
-        unknown = set(loaded) - set(SETTINGS)
-        if unknown:
-            raise ConfigError(f"unknown settings in {path}: {', '.join(sorted(unknown))}")
-        for name, value in loaded.items():
-            default = SETTINGS[name][0]
-            if not isinstance(value, type(default)) and not (isinstance(default, float) and isinstance(value, int)):
-                raise ConfigError(f"{name} in {path} must be a {type(default).__name__}")
-            values[name] = value
-    return values

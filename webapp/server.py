@@ -2,6 +2,18 @@
 from __future__ import annotations
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+
+class KitLogger(Logger):
+    """Gunicorn's logger, but access lines (an optional write) stop while the kit's storage is low."""
+
+    guard = None  # the kit store's StorageGuard, set on a subclass per server
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if self.guard is not None and not self.guard.optional_writes_allowed():
+            return
+        super().access(resp, req, environ, request_time)
 
 
 class KitServer(BaseApplication):
@@ -24,6 +36,10 @@ class KitServer(BaseApplication):
             "graceful_timeout": 5,
             "keepalive": 5,
             "accesslog": "-" if access_log else None,
+            "logger_class": type("KitLogger", (KitLogger,), {"guard": store.guard}),
+            # A card can fill with no write of the kit's own (logs, copies): every request (the
+            # buttons service asks for the status every few seconds) has the disk watch look again.
+            "post_request": lambda worker, req, environ, resp: store.guard and store.guard.after_write(store),
             "errorlog": "-",
             "loglevel": "info",
             # A phone behind a captive portal sends small requests; refuse absurd ones early.

@@ -97,3 +97,20 @@ def test_hub_and_sync_commands(tmp_path, capsys):
     assert "not enrolled" in capsys.readouterr().err
     assert main(["--data", str(tmp_path / "kit"), "enrol", "--hub", "ftp://x", "--code", code]) == 1
     assert "https://" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("settings, url", [
+    ("web_port = 8123\n", "http://127.0.0.1:8123/"),
+    # On a kit, phones reach port 80 of the kit's address, which is redirected to the app.
+    ('web_port = 8123\nportal_host = "10.42.0.1"\n', "http://10.42.0.1/"),
+])
+def test_print_kit_ready_uses_the_kits_address_and_port(tmp_path, monkeypatch, capsys, settings, url):
+    import json
+
+    monkeypatch.delenv("VENUEKIT_CONFIG", raising=False)
+    (tmp_path / "venuekit.toml").write_text(settings)
+    assert main(["--data", str(tmp_path), "print-kit-ready"]) == 0
+    assert "queued" in capsys.readouterr().out
+    payload = json.loads(open_store(tmp_path).one("SELECT payload FROM print_jobs WHERE kind = 'kit_ready'")["payload"])
+    assert payload["url"] == url
+    assert payload["setup_url"] == f"{url}organiser/signin"

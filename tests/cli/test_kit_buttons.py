@@ -57,3 +57,56 @@ def test_presses_queue_cards_and_the_kit_ready_slip_and_a_hold_shuts_down(tmp_pa
         stop.set()
         service.join(10)
     assert not service.is_alive()
+
+
+def _component(store, prefix):
+    rows = store.db.execute("SELECT name, value FROM settings WHERE name LIKE ?", [f"{prefix}.%"]).fetchall()
+    return {name.split(".", 1)[1]: value for name, value in rows}
+
+
+def test_a_failed_lgpio_on_a_pi_is_reported_as_a_fault_never_mock_pins(tmp_path, monkeypatch):
+    import sys
+
+    import pi.config
+
+    model = tmp_path / "root/proc/device-tree/model"
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b"Raspberry Pi 5 Model B Rev 1.0\x00")
+    monkeypatch.setitem(sys.modules, "gpiozero.pins.lgpio", None)  # lgpio fails, as with no /dev/gpiochip
+    made = []
+    monkeypatch.setattr(pi.config, "MockFactory", lambda: made.append(1) or MockFactory())
+    store = open_store(tmp_path)
+    settings = load(tmp_path)
+    settings.update(BUTTONS={"pin_factory": "auto", "poll_interval": 0.1}, WEB_PORT=1)
+    stop = threading.Event()
+    service = threading.Thread(target=kit_buttons.run, args=(store, settings, stop),
+                               kwargs={"root": tmp_path / "root", "retry_s": 0.05})
+    service.start()
+    try:
+        assert wait_for(lambda: _component(store, "buttons").get("state") == "fault")
+        reported = _component(store, "buttons")
+        assert reported["driver"] == "lgpio" and "lgpio" in reported["error"]
+        assert "buttons and lights do not work" in reported["error"]
+        time.sleep(0.2)
+        assert service.is_alive(), "the service keeps trying instead of crash-looping"
+        assert not made, "no mock pins were made on a Pi"
+    finally:
+        stop.set()
+        service.join(10)
+    assert not service.is_alive()
+
+
+def test_the_buttons_service_reports_its_driver(tmp_path):
+    store = open_store(tmp_path)
+    settings = load(tmp_path)
+    settings.update(BUTTONS={"pin_factory": "mock", "poll_interval": 0.1}, WEB_PORT=1)
+    stop = threading.Event()
+    service = threading.Thread(target=kit_buttons.run, args=(store, settings, stop),
+                               kwargs={"root": tmp_path})
+    service.start()
+    try:
+        assert wait_for(lambda: _component(store, "buttons").get("state") == "ok")
+        assert _component(store, "buttons")["driver"] == "mock"
+    finally:
+        stop.set()
+        service.join(10)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pi import netconfig
-from pi.netconfig import (DISPATCHER_PATH, DNSMASQ_PATH, NFT_PATH, NM_CONF_PATH, PROFILE_PATH,
+from pi.netconfig import (COUNTRY_PATH, DISPATCHER_PATH, DNSMASQ_PATH, NFT_PATH, NM_CONF_PATH, PROFILE_PATH,
                           UPLINK_PROFILE_PATH, NetConfigError, render, resolve, write_files)
 
 from .conftest import tool
@@ -74,9 +74,14 @@ def dnsmasq_lines(text: str) -> list[str]:
 
 
 # -- the files, per mode -----------------------------------------------------------------------
+def test_the_wifi_country_reaches_the_wireless_stack():
+    assert render({"country": "DE"})[COUNTRY_PATH].splitlines()[-1] == "options cfg80211 ieee80211_regdom=DE"
+    assert "ieee80211_regdom=GB" in render({})[COUNTRY_PATH]
+
+
 def test_onboard_defaults_make_an_open_access_point_on_wlan0():
     files = render({})
-    assert set(files) == {PROFILE_PATH, DNSMASQ_PATH, NFT_PATH, DISPATCHER_PATH, NM_CONF_PATH}
+    assert set(files) == {PROFILE_PATH, DNSMASQ_PATH, NFT_PATH, DISPATCHER_PATH, NM_CONF_PATH, COUNTRY_PATH}
     profile = keyfile(files[PROFILE_PATH])
     assert profile["connection"]["type"] == "wifi"
     assert profile["connection"]["interface-name"] == "wlan0"
@@ -355,7 +360,7 @@ def test_cli_reads_venuekit_toml_files_in_order(tmp_path):
             "--settings", str(tmp_path / "missing.toml")]
     done = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stderr
-    assert len(done.stdout.split()) == 5
+    assert len(done.stdout.split()) == 6
     profile = keyfile((root / PROFILE_PATH.lstrip("/")).read_text())
     assert profile["connection"]["interface-name"] == "wlan1"
     assert profile["wifi"]["ssid"] == "Town Hall"
@@ -393,3 +398,12 @@ def test_every_network_setting_is_documented():
         assert f"`{key}`" in readme, f"{key} is not documented in the README"
     for mode in netconfig.MODES:
         assert f"`{mode}`" in readme
+
+
+def test_a_settings_file_saved_by_notepad_is_read(tmp_path):
+    """A byte-order mark and CRLF line ends, as Windows Notepad saves them."""
+    from pi import netconfig
+
+    path = tmp_path / "venuekit.toml"
+    path.write_bytes("\ufeffwifi_ssid = \"Neuadd\"\r\nwifi_country = \"GB\"\r\n".encode("utf-8"))
+    assert netconfig.load_settings([path]) == {"wifi_ssid": "Neuadd", "wifi_country": "GB"}

@@ -8,7 +8,7 @@ import threading
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from pi.config import PiConfig, make_pin_factory
+from pi.config import PiConfig, PinFactoryError, make_pin_factory
 from pi.service import run_buttons_service
 
 from .conftest import WAIT, wait_until
@@ -138,17 +138,30 @@ def test_config_defaults_and_rgb_mode():
     assert PiConfig.from_mapping({"led_rgb": [22, 23, 24]}).led_rgb == (22, 23, 24)
 
 
-def test_auto_falls_back_to_mock_pins_without_gpio_hardware(monkeypatch, caplog):
-    # Make lgpio unimportable, as on a laptop, whatever this machine has.
+def test_auto_uses_mock_pins_only_off_a_pi(monkeypatch, caplog, tmp_path):
+    # Make lgpio unimportable whatever this machine has; tmp_path has no device tree: a laptop.
     monkeypatch.setitem(sys.modules, "gpiozero.pins.lgpio", None)
-    with caplog.at_level(logging.WARNING, logger="pi.config"):
-        made = make_pin_factory("auto")
+    with caplog.at_level(logging.INFO, logger="pi.config"):
+        made = make_pin_factory("auto", root=tmp_path)
     try:
         assert isinstance(made, MockFactory)
         assert "mock pins" in caplog.text
     finally:
         made.close()
-    with pytest.raises(ImportError):
-        make_pin_factory("lgpio")
+    with pytest.raises(PinFactoryError, match="lgpio"):
+        make_pin_factory("lgpio", root=tmp_path)
     with pytest.raises(ValueError):
         make_pin_factory("rpigpio")
+
+
+def test_a_failed_lgpio_on_a_pi_is_a_fault_never_mock_pins(monkeypatch, tmp_path):
+    model = tmp_path / "proc/device-tree/model"
+    model.parent.mkdir(parents=True)
+    model.write_bytes(b"Raspberry Pi 5 Model B Rev 1.0\x00")
+    monkeypatch.setitem(sys.modules, "gpiozero.pins.lgpio", None)
+    with pytest.raises(PinFactoryError, match="buttons and lights do not work"):
+        make_pin_factory("auto", root=tmp_path)
+    # Mock pins on a Pi only when the configuration says so.
+    made = make_pin_factory("mock", root=tmp_path)
+    assert isinstance(made, MockFactory)
+    made.close()

@@ -104,7 +104,7 @@ def test_an_answer_that_is_not_a_status_is_a_fault(source, answer):
 def test_a_kit_status_object_is_accepted_as_is(source):
     source.answer = KitStatus(web_ok=True, printer="paper_out", uplink=True, sync="waiting")
     poller, _ = poller_for(source)
-    assert poller.poll_once() == LedPlan("fault", "blink")
+    assert poller.poll_once() == LedPlan("printer", "blink")
 
 
 class StatusHandler(BaseHTTPRequestHandler):

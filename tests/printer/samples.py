@@ -64,12 +64,22 @@ RESULTS_SLIP = {
     "kit_name": "Neuadd y Dref kit",
 }
 
+SETTINGS_PROBLEM = {
+    "kit_name": "Neuadd y Dref kit",
+    "file": "/boot/firmware/venuekit.toml",
+    "problems": [
+        {"where": "Line 3 \u00b7 wifi_country", "what": "\u201cUK\u201d is not a country code; for United Kingdom write GB.",
+         "used": 'wifi_country = "GB"'},
+        {"where": "Line 7", "what": "This line could not be read (Invalid value).", "used": ""},
+    ],
+}
 PAYLOADS = {
     "kit_ready": KIT_READY,
     "group_card": GROUP_CARD,
     "ballot_slip": BALLOT_SLIPS,
     "paper_ballot": PAPER_BALLOT,
     "results_slip": RESULTS_SLIP,
+    "settings_problem": SETTINGS_PROBLEM,
 }
 
 # Per slip of each job: the exact set of strings its QR codes must carry.
@@ -79,4 +89,5 @@ EXPECTED_QR = {
     "ballot_slip": [{"http://venue.kit/b/K7QF9M2XT"}, {"http://venue.kit/b/2XTK7QF9M"}],
     "paper_ballot": [set()],
     "results_slip": [set()],
+    "settings_problem": [set()],
 }

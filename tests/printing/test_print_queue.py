@@ -1,15 +1,17 @@
 """The kit's durable print queue: payloads from the assembly, the spooler over SQLite, faults."""
 import json
 import threading
+import time
 
 import pytest
-from printer import PrinterOfflineError, Spooler, open_printer
+from printer import PrinterConnectionLostError, PrinterOfflineError, Spooler, open_printer, render_job, to_escpos
 from pyzbar.pyzbar import decode
 
 from tests.conftest import make_assembly
 from tests.printer.escpos_decode import slips
 from webapp.domain import codes
-from webapp.printing import queue
+from webapp.domain.errors import Conflict, DomainError
+from webapp.printing import queue, recovery
 from webapp.printing.jobstore import SqliteJobStore
 from webapp.services import ballots
 
@@ -179,3 +181,131 @@ def test_kit_ready_slip_once_while_no_organiser(store):
     auth.use_setup_code(store, payload["setup_code"], "a passphrase")
     store.db.execute("UPDATE print_jobs SET status = 'printed'")
     assert queue.kit_ready(store, KIT, only_if_no_organiser=True) is None
+
+
+class KitClock(Clock):
+    """The kit's own clock, so "next try in N s" is measured against the same time."""
+
+    def __init__(self):
+        self.now = time.time()
+
+
+def fail_three_times(store, probe_interval=1e9):
+    """A ballot slip whose printer failed three times: the next try is 8 s after the third."""
+    queue.ballot_slips(store, KIT, 1)
+    device = open_printer({"kind": "dummy", "width": 384})
+    device.fail_next(*[PrinterOfflineError("The printer is unplugged.")] * 3)
+    clock = KitClock()
+    spooler = Spooler(SqliteJobStore(store), device, clock=clock, probe_interval=probe_interval)
+    for delay in (2, 4, None):
+        assert spooler.run_once().state == "retrying"
+        if delay:
+            clock.now += delay
+    return spooler, device, clock
+
+
+def test_each_job_shows_attempts_last_error_and_when_it_is_tried_next_and_try_now_prints_it(store):
+    make_assembly(store, phase="setup", groups=1)
+    spooler, device, clock = fail_three_times(store)
+    job = queue.jobs(store)[0]
+    assert (job["attempts"], job["last_error"]) == (3, "The printer is unplugged.")
+    assert 12 <= job["next_try_in_s"] <= 14  # 6 s of back-off already passed on the spooler's clock, then 8
+    assert spooler.run_once() is None  # still waiting for its back-off
+    recovery.retry_now(store, job["id"])
+    assert queue.jobs(store)[0]["next_try_in_s"] is None
+    assert spooler.run_once().state == "printed"
+    assert len(device.jobs) == 1
+    with pytest.raises(Conflict):
+        recovery.retry_now(store, job["id"])  # printed: nothing to try
+
+
+def test_a_slip_cut_off_part_way_prints_again_marked_reprint(store):
+    make_assembly(store, phase="setup", groups=1)
+    queue.ballot_slips(store, KIT, 1)
+    device = open_printer({"kind": "dummy", "width": 384})
+    device.fail_next(PrinterConnectionLostError("The cable was pulled.", partial=True))
+    clock = KitClock()
+    spooler = Spooler(SqliteJobStore(store), device, clock=clock)
+    spooler.run_once()
+    assert queue.jobs(store)[0]["reprint"] is True
+    clock.now += 2
+    assert spooler.run_once().state == "printed"
+    payload = json.loads(store.scalar("SELECT payload FROM print_jobs"))
+    assert device.jobs[0][1] == to_escpos(render_job("ballot_slip", payload, 384, reprint=True))
+
+
+def test_a_job_interrupted_by_a_crash_prints_marked_reprint(store):
+    make_assembly(store, phase="setup", groups=1)
+    queue.ballot_slips(store, KIT, 2)
+    jobs = SqliteJobStore(store)
+    jobs.mark_printing(jobs.next_due(0).id)  # the kit loses power while the slip prints
+    device = open_printer({"kind": "dummy", "width": 384})
+    run_all(Spooler(SqliteJobStore(store), device))
+    assert [j["reprint"] for j in reversed(queue.jobs(store))] == [True, False]
+    first = json.loads(store.query("SELECT payload FROM print_jobs ORDER BY seq")[0]["payload"])
+    assert device.jobs[0][1] == to_escpos(render_job("ballot_slip", first, 384, reprint=True))
+
+
+def test_void_the_code_of_a_torn_slip_and_print_a_fresh_one(store):
+    made = make_assembly(store, phase="voting", groups=1, voters=0)
+    queue.ballot_slips(store, KIT, 1)
+    device = open_printer({"kind": "dummy", "width": 384})
+    device.fail_next(PrinterConnectionLostError("The cable was pulled.", partial=True))
+    Spooler(SqliteJobStore(store), device, clock=KitClock()).run_once()
+    torn = queue.jobs(store)[0]
+    old_code = json.loads(store.scalar("SELECT payload FROM print_jobs"))["ballots"][0]["code"]
+    fresh_job = recovery.void_and_replace(store, KIT, torn["id"])
+    with pytest.raises(DomainError) as info:
+        ballots.lookup(store, old_code)  # neither the torn part nor a reprint can vote now
+    assert info.value.code == "voided_code"
+    jobs = {j["id"]: j for j in queue.jobs(store)}
+    assert jobs[torn["id"]]["status"] == "cancelled" and jobs[torn["id"]]["replaced_by"] == fresh_job
+    fresh = json.loads(store.scalar("SELECT payload FROM print_jobs WHERE id = ?", [fresh_job]))
+    new_code = fresh["ballots"][0]["code"]
+    assert new_code != old_code and ballots.lookup(store, new_code)
+    assert ballots.cast(store, new_code, {made["ideas"][0]["id"]: 1})
+    run_all(Spooler(SqliteJobStore(store), device))
+    assert device.jobs[-1][1] == to_escpos(render_job("ballot_slip", fresh, 384))  # fresh: no mark
+    with pytest.raises(Conflict):
+        recovery.void_and_replace(store, KIT, torn["id"])  # once only
+
+
+def test_a_code_that_has_voted_is_not_voided(store):
+    made = make_assembly(store, phase="voting", groups=1, voters=0)
+    queue.ballot_slips(store, KIT, 1)
+    jobs = SqliteJobStore(store)
+    jobs.mark_printing(jobs.next_due(0).id)
+    jobs.requeue_interrupted()
+    job = queue.jobs(store)[0]
+    code = json.loads(store.scalar("SELECT payload FROM print_jobs"))["ballots"][0]["code"]
+    ballots.cast(store, code, {made["ideas"][0]["id"]: 1})
+    with pytest.raises(Conflict) as info:
+        recovery.void_and_replace(store, KIT, job["id"])
+    assert info.value.code == "already_voted"
+    assert ballots.lookup(store, code)
+    untorn = queue.ballot_slips(store, KIT, 1)
+    plain = store.scalar("SELECT id FROM print_jobs WHERE batch = ?", [untorn])
+    with pytest.raises(Conflict):
+        recovery.void_and_replace(store, KIT, plain)  # nothing was torn: nothing to void
+
+
+def test_a_printer_switched_back_on_prints_within_the_probe_interval(store):
+    make_assembly(store, phase="setup", groups=1)
+    queue.ballot_slips(store, KIT, 1)
+    device = open_printer({"kind": "dummy", "width": 384})
+    device.fail_next(*[PrinterOfflineError("The printer is unplugged.")] * 7)
+    clock = KitClock()
+    spooler = Spooler(SqliteJobStore(store), device, clock=clock, probe_interval=10)
+    for delay in (2, 4, 8, 16, 32, None):
+        assert spooler.run_once().state == "retrying"
+        if delay:
+            clock.now += delay
+    # The sixth failure: the next full try is 64 s away.
+    clock.now += 10
+    assert spooler.run_once() is None  # the status check sees it still off: no try
+    assert store.scalar("SELECT attempts FROM print_jobs") == 6
+    device.failures.clear()  # switched back on
+    clock.now += 5
+    assert spooler.run_once() is None  # no status check before the interval has passed
+    clock.now += 5
+    assert spooler.run_once().state == "printed"  # 20 s after the failure, not 64

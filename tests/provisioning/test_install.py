@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import shutil
 import stat
 import subprocess
@@ -30,6 +31,14 @@ def run_install(root: Path, *extra: str) -> subprocess.CompletedProcess:
     return done
 
 
+def boot_step(root: Path) -> str:
+    """The kit's first boot on this root tree: `venuekit boot --root`."""
+    done = subprocess.run([sys.executable, "-m", "webapp.cli", "boot", "--root", str(root)],
+                          capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert done.returncode == 0 and "error" not in done.stdout, done.stdout + done.stderr
+    return done.stdout
+
+
 def snapshot(root: Path) -> dict[str, tuple[str, int, int]]:
     """Every file under root: content hash, mode and modification time."""
     found = {}
@@ -44,6 +53,7 @@ def snapshot(root: Path) -> dict[str, tuple[str, int, int]]:
 @pytest.mark.parametrize("script", ["provisioning/install.sh",
                                     "provisioning/pi-gen/stage-venuekit/prerun.sh",
                                     "provisioning/pi-gen/stage-venuekit/00-install/00-run.sh",
+                                    "provisioning/pi-gen/stage-venuekit/EXPORT_IMAGE",
                                     "scripts/test-deps.sh", ".ci/run"])
 def test_scripts_are_shellcheck_clean(script):
     done = subprocess.run([shellcheck(), "--severity=style", str(ROOT / script)], capture_output=True, text=True)
@@ -62,23 +72,36 @@ def test_install_writes_every_file_into_the_root(tmp_path):
     assert 'ATTR{idVendor}=="04b8"' in udev and 'GROUP="lp"' in udev
     boot = (tmp_path / "boot/firmware/venuekit.toml").read_text()
     assert 'network_mode = "onboard"' in boot
-    kit = (tmp_path / "var/lib/venuekit/venuekit.toml").read_text()
-    assert 'portal_host = "10.42.0.1"' in kit
-    password = kit.split('wifi_password = "')[1].split('"')[0]
-    assert len(password) == 12 and password.isalnum()
-    assert files["var/lib/venuekit/venuekit.toml"][1] == 0o640
+    boot_step(tmp_path)  # the network files and the Wi-Fi password come from the first boot
+    files = snapshot(tmp_path)
+    kit = json.loads((tmp_path / "var/lib/venuekit/applied.json").read_text())
+    assert kit["address"] == "10.42.0.1"
+    password = kit["password"]
+    assert len(password) == 14 and password.replace("-", "").isalnum()
+    assert files["var/lib/venuekit/applied.json"][1] == 0o640
     profile = tmp_path / "etc/NetworkManager/system-connections/venuekit-venue.nmconnection"
     assert files[str(profile.relative_to(tmp_path))][1] == 0o600
     text = profile.read_text()
     assert "mode=ap" in text and "method=shared" in text and password in text
     nm = nmcli_offline(text)
-    assert nm["wifi"]["ssid"] == "venuekit"
+    assert nm["wifi"]["ssid"] == kit["ssid"] and kit["ssid"].startswith("venuekit-")
     dnsmasq = (tmp_path / "etc/NetworkManager/dnsmasq-shared.d/venuekit.conf").read_text()
     assert "address=/#/10.42.0.1" in dnsmasq and "dhcp-option-force=114" not in dnsmasq
     nft = tmp_path / "etc/nftables.d/venuekit.nft"
     assert "redirect to :8000" in nft.read_text()
     assert "skip (--root): env DEBIAN_FRONTEND=noninteractive apt-get install" in done.stdout
     assert "skip (--root): systemctl enable venuekit-web.service" in done.stdout
+
+
+def test_the_image_build_leaves_no_secrets_and_enables_the_boot_step(tmp_path):
+    # Every kit flashed from one image makes its own at first boot (`venuekit boot`).
+    done = run_install(tmp_path)
+    assert not (tmp_path / "var/lib/venuekit/venuekit.toml").exists()
+    assert not (tmp_path / "etc/NetworkManager/system-connections/venuekit-venue.nmconnection").exists()
+    leftovers = [p for p in (tmp_path / "var/lib/venuekit").rglob("*") if not p.name.startswith(".install-")]
+    assert leftovers == []
+    assert (tmp_path / "etc/systemd/system/venuekit-boot.service").exists()
+    assert "systemctl enable venuekit-web.service" in done.stdout and "venuekit-boot.service" in done.stdout
 
 
 def test_running_again_changes_nothing(tmp_path):
@@ -95,6 +118,7 @@ def test_the_boot_file_decides_the_network_and_keeps_its_own_password(tmp_path):
     boot.parent.mkdir(parents=True)
     boot.write_text('network_mode = "ethernet"\nwifi_password = ""\n')
     run_install(tmp_path)
+    boot_step(tmp_path)
     assert boot.read_text() == 'network_mode = "ethernet"\nwifi_password = ""\n'  # never overwritten
     profile = (tmp_path / "etc/NetworkManager/system-connections/venuekit-venue.nmconnection").read_text()
     assert "type=ethernet" in profile and "interface-name=eth0" in profile

@@ -9,9 +9,10 @@ from tests.sync.conftest import HUB_URL, make_kit
 from webapp.hub import ingest
 from webapp.hub.results import combined
 from webapp.services import ballots, results
+from webapp.sync import identity
 from webapp.sync import state as sync_state
 from webapp.sync.client import HubClient, SyncError
-from webapp.sync.signing import sign
+from webapp.sync.signing import new_private_key, public_key, sign
 
 
 def push_all(client):
@@ -34,11 +35,12 @@ def test_enrolment_code_works_once(tmp_path, hub_store, transport):
     assert "already used" in str(info.value)
 
 
-def test_the_key_is_sent_only_at_enrolment(kit, transport):
+def test_the_public_key_is_sent_only_at_enrolment(kit, transport):
     store, client = kit
     make_assembly(store)
     push_all(client)
-    key = sync_state.load(store).key
+    key = identity.public_key(store)
+    assert key in transport.requests[0][3].decode()
     after_enrolment = [r for r in transport.requests if not r[1].endswith("/enrol")]
     assert len(after_enrolment) >= 2, "nothing was sent after enrolment"
     for method, url, headers, body in after_enrolment:
@@ -140,16 +142,17 @@ def test_another_kit_cannot_overwrite_a_record(tmp_path, hub_store, transport, k
 def test_signed_endpoints_refuse_forged_replayed_and_wrong_kit_requests(kit, hub_app, transport):
     store, client = kit
     st = sync_state.load(store)
+    key = identity.signing_key(store)
     http = hub_app.test_client()
     assert http.get("/hub/v1/checkpoint").status_code == 401
-    headers = sign(st.key, st.kit_id, "GET", "/hub/v1/checkpoint", b"")
+    headers = sign(key, st.kit_id, "GET", "/hub/v1/checkpoint", b"")
     assert http.get("/hub/v1/checkpoint", headers=headers).status_code == 200
     replay = http.get("/hub/v1/checkpoint", headers=headers)
     assert replay.status_code == 401 and replay.get_json()["error"]["code"] == "replayed"
-    forged = sign("f" * 64, st.kit_id, "GET", "/hub/v1/checkpoint", b"")
+    forged = sign(new_private_key(), st.kit_id, "GET", "/hub/v1/checkpoint", b"")
     assert http.get("/hub/v1/checkpoint", headers=forged).get_json()["error"]["code"] == "bad_signature"
     body = gzip.compress(b'{"after": 0, "records": []}')
-    signed = sign(st.key, st.kit_id, "POST", "/hub/v1/batches", body)
+    signed = sign(key, st.kit_id, "POST", "/hub/v1/batches", body)
     altered = gzip.compress(b'{"after": 0, "records": [1]}')
     response = http.post("/hub/v1/batches", data=altered, headers={**signed, "Content-Encoding": "gzip"})
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "bad_signature"
@@ -276,3 +279,24 @@ def test_hub_operator_pages(kit, hub_app, hub_store):
     ideas_csv = web.get("/hub/export/ideas.csv").get_data(as_text=True)
     assert "'=EVIL()" in ideas_csv and "kit-a" in ideas_csv
     assert web.get("/hub/export/ballots.json").get_json() == []  # submission phase: no ballots yet
+
+
+@pytest.mark.parametrize("code", [123, ["x"], {"a": 1}, None, True])
+def test_an_enrolment_code_that_is_not_text_is_refused_clearly(hub_app, hub_store, code):
+    public = public_key(new_private_key())
+    response = hub_app.test_client().post("/hub/v1/enrol", json={
+        "code": code, "kit_name": "k", "public_key": public, "assembly_id": "a"})
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_enrol_code"
+    assert hub_store.scalar("SELECT count(*) FROM kits") == 0
+
+
+def test_no_enrolment_code_starts_with_a_dash(tmp_path, monkeypatch):
+    """A code typed after `venuekit enrol --code` must not look like an option."""
+    import secrets as secrets_module
+
+    from webapp.hub import ingest
+
+    hub = ingest.open_hub(tmp_path)
+    made = iter(["-starts-with-dash", "_fine-code"])
+    monkeypatch.setattr(secrets_module, "token_urlsafe", lambda n: next(made))
+    assert ingest.create_enrol_code(hub) == "_fine-code"

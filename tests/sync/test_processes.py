@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
@@ -15,6 +16,7 @@ from webapp.hub import ingest
 from webapp.hub.results import combined
 from webapp.services import ballots, results
 from webapp.storage import open_store
+from webapp.sync import identity
 from webapp.sync import state as sync_state
 
 
@@ -73,7 +75,8 @@ def world(tmp_path):
 
 def enrol(kit_dir: Path, hub: Hub) -> None:
     code = ingest.create_enrol_code(ingest.open_hub(hub.args[1]))
-    subprocess.run([VENUEKIT, "--data", str(kit_dir), "enrol", "--hub", hub.url, "--code", code],
+    # --code=…: a code may start with "-" (token_urlsafe), which argparse would take for an option.
+    subprocess.run([VENUEKIT, "--data", str(kit_dir), "enrol", "--hub", hub.url, f"--code={code}"],
                    check=True, capture_output=True, timeout=30)
 
 
@@ -164,3 +167,17 @@ def test_ten_thousand_ballots_with_the_link_cut_repeatedly(world):
     wait_converged(kit, 180)
     assert kit.scalar("SELECT count(*) FROM ballots") == 10_000
     assert_hub_matches(tmp / "hub", kit)
+
+
+def test_two_fresh_kits_enrol_under_different_names(world):
+    tmp, hub, _procs = world
+    hub.start()
+    for kit in ("kit-one", "kit-two"):
+        open_store(tmp / kit)  # a fresh kit: no name set anywhere
+        enrol(tmp / kit, hub)
+    listing = subprocess.run([VENUEKIT, "--data", str(tmp / "hub"), "hub", "kits"],
+                             check=True, capture_output=True, text=True, timeout=30).stdout
+    names = [line.split("\t")[1] for line in listing.splitlines()]
+    assert len(names) == 2 and len(set(names)) == 2, listing
+    assert all(re.fullmatch(r"venuekit-[0-9A-Z]{4}", name) for name in names), names
+    assert sorted(names) == sorted(identity.kit_name(open_store(tmp / kit)) for kit in ("kit-one", "kit-two"))

@@ -16,6 +16,11 @@ UNITS = (
     "venuekit-buttons.service",
     "venuekit-kit-ready.service",
 )
+# Runs as root before the network and the other units: checked on its own (test_boot_unit.py).
+BOOT_UNIT = "venuekit-boot.service"
+# Holds CAP_SYS_TIME to set the clock: checked on its own (test_clock_unit.py).
+CLOCK_UNIT = "venuekit-clock.service"
+ALL_UNITS = UNITS + (BOOT_UNIT, CLOCK_UNIT)
 
 
 def parse_unit(text: str) -> dict[str, dict[str, list[str]]]:
@@ -56,7 +61,7 @@ def stubbed_units(tmp_path_factory) -> dict[str, Path]:
     stub.write_text("#!/bin/sh\nexit 0\n")
     stub.chmod(0o755)
     copies = {}
-    for name in UNITS:
+    for name in ALL_UNITS:
         text = (SYSTEMD_DIR / name).read_text()
         assert INSTALLED_BINARY in text, f"{name} does not run {INSTALLED_BINARY}"
         copy = root / name

@@ -1,115 +1,130 @@
-"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json."""
+"""The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json.
+
+Built from the app's own routes and their `@operation` declarations (webapp/api/contract.py), whose
+pydantic models also validate the requests: one source for both.
+"""
 from __future__ import annotations
 
-from flask import jsonify
+import re
 
-from . import bp
+from flask import Flask, current_app, jsonify
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
 
-ERROR = {"$ref": "#/components/schemas/Error"}
-BEARER = [{"bearer": []}]
+from . import bp, schemas
+from .contract import Operation, operation
+
+REF = "#/components/schemas/{model}"
+ERROR = (schemas.Error, "serialization")
+# Codes are typed by people: any case, with spaces or dashes; the check character is the server's.
+CODE_PARAM = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": "^[0-9A-Za-z \\t_-]+$",
+              "description": "a group or ballot code as printed, in any case, dashes and spaces allowed"}
+ID_PARAM = {"type": "string", "minLength": 1, "maxLength": schemas.ID_MAX}
+PARAMS = {"code": CODE_PARAM}
+ERROR_TEXT = {
+    400: "The request does not match this document (JSON, field types, lengths, bounds, unknown fields)",
+    401: "No valid bearer token",
+    403: "The token's role may not do this",
+    404: "No such thing (code, idea, group, job)",
+    409: "Not at this moment (phase, state)",
+    413: "The body is larger than the kit accepts",
+    415: "The body is not JSON",
+    422: "Well-formed, but the assembly's rules refuse it (for example a mistyped code)",
+    429: "Too many wrong codes from this client: wait and try again",
+    507: "The kit's storage is full: nothing was saved (code storage_full); tell a steward",
+}
+AUTH_ERRORS = {"steward": (401,), "organiser": (401, 403), "code": (404, 422, 429)}
+BEARER = {"bearer": []}
 
 
-def op(summary: str, *, auth: str | None = None, body: dict | None = None, ok: int = 200,
-       params: tuple[str, ...] = ()) -> dict:
-    """One operation: auth is None (public), 'code' (the code in the path) or a role."""
-    doc: dict = {
-        "summary": summary,
-        "responses": {
-            str(ok): {"description": "Success", "content": {"application/json": {}}},
-            "default": {"description": "Error with a stable code", "content": {"application/json": {"schema": ERROR}}},
-        },
-    }
-    if auth in ("organiser", "steward"):
-        doc["security"] = BEARER
-        doc["description"] = f"Needs a bearer token of role {auth}" + (" (or organiser)." if auth == "steward" else ".")
-    if params:
-        doc["parameters"] = [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
-        ]
-    if body is not None:
-        doc["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+def _path(rule: str) -> str:
+    return re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def _models(response) -> list[type[BaseModel]]:
+    if isinstance(response, list):
+        return _models(response[0])
+    return [response] if isinstance(response, type) and issubclass(response, BaseModel) else []
+
+
+def _content(response, refs: dict) -> dict:
+    if isinstance(response, dict):
+        return response
+    if isinstance(response, list):
+        return {"application/json": {"schema": {"type": "array", "items": refs[(response[0], "serialization")]}}}
+    return {"application/json": {"schema": refs[(response, "serialization")]}}
+
+
+def _operation(endpoint: str, path: str, op: Operation, refs: dict, method: str = "GET") -> dict:
+    doc: dict = {"operationId": endpoint.split(".")[-1], "summary": op.summary,
+                 "responses": {str(op.status): {"description": "Success", "content": _content(op.response, refs)}}}
+    if op.description:
+        doc["description"] = op.description
+    # Which credential the operation takes: none, the code in its path, a steward or organiser token.
+    doc["x-auth"] = op.auth or "none"
+    statuses = set(op.errors) | set(AUTH_ERRORS.get(op.auth or "", ()))
+    if method != "GET":
+        statuses.add(507)  # any write may find the kit's storage full
+    if op.body is not None:
+        statuses |= {400, 413, 415}
+        doc["requestBody"] = {"required": True,
+                              "content": {"application/json": {"schema": refs[(op.body, "validation")]}}}
+    for status in sorted(statuses):
+        doc["responses"][str(status)] = {"description": ERROR_TEXT[status],
+                                         "content": {"application/json": {"schema": refs[ERROR]}}}
+    if op.auth in ("steward", "organiser"):
+        doc["security"] = [BEARER]
+    elif op.auth == "optional":
+        doc["security"] = [{}, BEARER]
+    names = re.findall(r"{([^}]+)}", path)
+    if names:
+        doc["parameters"] = [{"name": name, "in": "path", "required": True,
+                              "schema": op.params.get(name, PARAMS.get(name, ID_PARAM))} for name in names]
     return doc
 
 
-def obj(**props: dict) -> dict:
-    return {"type": "object", "properties": props}
-
-
-S, I, B = {"type": "string"}, {"type": "integer"}, {"type": "boolean"}
-CHOICES = {"type": "object", "additionalProperties": {"type": "integer"},
-           "description": "idea id -> 1 (approval), points (dot) or rank (ranked)"}
-
-PATHS = {
-    "/api/v1/openapi.json": {"get": op("This document")},
-    "/api/v1/assembly": {
-        "get": op("The assembly: question, phase, rules and counts"),
-        "patch": op("Change settings (setup and submission phases)", auth="organiser", body=obj(
-            question=S, briefing=S, num_groups=I, ideas_per_group=I,
-            method={"enum": ["approval", "dot", "ranked"]}, max_choices=I, points=I, max_per_idea=I)),
-    },
-    "/api/v1/assembly/phase": {"post": op("Move to the next or previous phase", auth="organiser",
-                                          body=obj(phase={"enum": ["setup", "submission", "voting", "results"]}))},
-    "/api/v1/assembly/reveal": {"post": op("Reveal or hide the results", auth="organiser", body=obj(revealed=B))},
-    "/api/v1/group-codes/{code}": {"get": op("A group's ideas, by its group code", params=("code",))},
-    "/api/v1/group-codes/{code}/ideas": {"put": op(
-        "Replace the group's ideas, slot by slot (a blank title removes that slot's idea)", params=("code",),
-        body=obj(ideas={"type": "array", "items": obj(title=S, detail=S)}))},
-    "/api/v1/ballot-codes": {
-        "get": op("Every ballot code and whether it has voted", auth="organiser"),
-        "post": op("Create a batch of ballot codes", auth="organiser", body=obj(count=I), ok=201),
-    },
-    "/api/v1/ballot-codes/{code}": {"get": op("A ballot: ideas in this ballot's order, earlier choices", params=("code",))},
-    "/api/v1/ballot-codes/{code}/ballot": {"put": op("Cast or change this code's ballot", params=("code",),
-                                                     body=obj(choices=CHOICES))},
-    "/api/v1/results": {"get": op("The tally (public after the reveal; organiser tokens any time)")},
-    "/api/v1/print/status": {"get": op("Printer state, queue totals, batch progress and recent jobs", auth="steward")},
-    "/api/v1/print/group-cards": {"post": op("Queue every group card, each followed by new ballot slips", auth="steward",
-                                             body=obj(slips_per_group=I), ok=202)},
-    "/api/v1/print/ballot-slips": {"post": op("Issue new ballot codes and queue a slip for each", auth="steward",
-                                              body=obj(count=I), ok=202)},
-    "/api/v1/print/paper-ballots": {"post": op("Issue new codes and queue a paper ballot for each (voting phase)",
-                                               auth="steward", body=obj(count=I), ok=202)},
-    "/api/v1/print/results-slip": {"post": op("Queue the results slip (after the reveal)", auth="steward", ok=202)},
-    "/api/v1/print/kit-ready": {"post": op("Queue the kit-ready slip with a setup code", auth="organiser", ok=202)},
-    "/api/v1/print/jobs/{job_id}/cancel": {"post": op("Cancel a job still waiting", auth="steward", params=("job_id",))},
-    "/api/v1/print/jobs/{job_id}/reprint": {"post": op("Queue the same slip again", auth="steward",
-                                                       params=("job_id",), ok=202)},
-    "/api/v1/kit-status": {"get": op("Health for the status lights: web_ok, printer, uplink, sync")},
-    "/api/v1/groups": {"get": op("Groups with their codes", auth="organiser")},
-    "/api/v1/groups/{group_id}": {"patch": op("Rename a group", auth="organiser", params=("group_id",), body=obj(name=S))},
-    "/api/v1/ideas": {"get": op("Every idea, with hidden and merged ones and proposing groups", auth="organiser")},
-    "/api/v1/ideas/{idea_id}/hide": {"post": op("Hide or show an idea", auth="organiser", params=("idea_id",), body=obj(hidden=B))},
-    "/api/v1/ideas/{idea_id}/merge": {"post": op("Merge an idea into another (into: null undoes it)", auth="organiser",
-                                                 params=("idea_id",), body=obj(into={"type": ["string", "null"]}))},
-    "/api/v1/stewards": {
-        "get": op("Steward codes (labels only)", auth="organiser"),
-        "post": op("Create a steward code (shown once)", auth="organiser", body=obj(label=S), ok=201),
-    },
-    "/api/v1/stewards/{steward_id}": {"delete": op("Withdraw a steward code", auth="organiser", params=("steward_id",))},
-    "/api/v1/export/{name}.{fmt}": {"get": op("Export ideas, ballots or tally as csv or json", auth="organiser",
-                                              params=("name", "fmt"))},
-    "/api/v1/status": {"get": op("Phase and counts for the steward dashboard", auth="steward")},
-    "/api/v1/paper-ballots/{code}": {
-        "get": op("A paper ballot's code: ideas and whether it has voted", auth="steward", params=("code",)),
-        "put": op("Enter a paper ballot; replace must be true over a phone vote", auth="steward", params=("code",),
-                  body=obj(choices=CHOICES, replace=B)),
-    },
-}
-
-DOCUMENT = {
-    "openapi": "3.1.0",
-    "info": {"title": "venuekit", "version": "1", "description":
-             "Every organiser, steward and participant action of a venuekit kit. Errors are "
-             "{\"error\": {\"code\": ..., \"message\": ...}} with a stable code."},
-    "paths": PATHS,
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
-                                       "description": "`venuekit token --role organiser|steward` prints one"}},
-        "schemas": {"Error": obj(error=obj(code=S, message=S))},
-    },
-}
+def build(app: Flask) -> dict:
+    """The document for every /api/v1 route of `app`; a route without `@operation` is an error."""
+    routes = []
+    models: dict[tuple[type[BaseModel], str], None] = {ERROR: None}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(bp.url_prefix + "/"):
+            continue
+        op = getattr(app.view_functions[rule.endpoint], "api_operation", None)
+        if op is None:
+            raise LookupError(f"{rule.endpoint} has no @operation declaration")
+        routes.append((rule, op))
+        if op.body is not None:
+            models[(op.body, "validation")] = None
+        for model in _models(op.response):
+            models[(model, "serialization")] = None
+    refs, defs = models_json_schema(list(models), ref_template=REF)
+    paths: dict = {}
+    for rule, op in routes:
+        path = _path(rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            paths.setdefault(path, {})[method.lower()] = _operation(rule.endpoint, path, op, refs, method)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "venuekit", "version": "1", "description":
+                 "Every organiser, steward and participant action of a venuekit kit. Errors are "
+                 "{\"error\": {\"code\": ..., \"message\": ..., \"field\": ...}} with a stable code. "
+                 "400: the request does not match this document; 422: it does, but the assembly's rules "
+                 "refuse it; 409: not at this moment."},
+        "servers": [{"url": "/", "description": "this kit"}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer",
+                                           "description": "`venuekit token --role organiser|steward` prints one"}},
+            "schemas": defs.get("$defs", {}),
+        },
+    }
 
 
 @bp.get("/openapi.json")
+@operation("This document", response=schemas.OpenAPIDocument)
 def openapi_document():
-    return jsonify(DOCUMENT)
+    cache = current_app.extensions.setdefault("venuekit_openapi", {})
+    if "document" not in cache:
+        cache["document"] = build(current_app._get_current_object())
+    return jsonify(cache["document"])

@@ -4,14 +4,15 @@ from __future__ import annotations
 from flask import jsonify
 
 from webapp.domain import codes
-from webapp.domain.errors import N_, Conflict, DomainError
+from webapp.domain.errors import N_, Conflict
 from webapp.domain.phases import Phase
 from webapp.security import store
 from webapp.services import assembly, ballots, ideas, results
 from webapp.services import kit_status as kit_status_service
 
-from . import bp
-from .common import bearer_role, guarded, json_body
+from . import bp, schemas
+from .common import bearer_role, guarded
+from .contract import operation
 
 
 def assembly_json(state: dict) -> dict:
@@ -33,6 +34,7 @@ def idea_json(idea: dict) -> dict:
 
 
 @bp.get("/assembly")
+@operation("The assembly: question, phase, rules and counts", response=schemas.Assembly)
 def get_assembly():
     return jsonify(assembly_json(assembly.get(store())))
 
@@ -48,18 +50,17 @@ def _group_json(group: dict) -> dict:
 
 
 @bp.get("/group-codes/<code>")
+@operation("A group's ideas, by its group code", auth="code", response=schemas.GroupView)
 def get_group(code: str):
     return jsonify(_group_json(guarded(assembly.group_by_code, store(), code)))
 
 
 @bp.put("/group-codes/<code>/ideas")
-def put_group_ideas(code: str):
-    body = json_body()
+@operation("Replace the group's ideas, slot by slot (a blank title removes that slot's idea)", auth="code",
+           body=schemas.GroupIdeas, response=schemas.GroupView, errors=(409,))
+def put_group_ideas(code: str, body: schemas.GroupIdeas):
     group = guarded(assembly.group_by_code, store(), code)
-    entries = body.get("ideas")
-    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
-        raise DomainError("bad_json", N_("'ideas' must be a list of objects with a title and detail."))
-    ideas.save_for_group(store(), group["id"], [(e.get("title") or "", e.get("detail") or "") for e in entries])
+    ideas.save_for_group(store(), group["id"], [(e.title, e.detail) for e in body.ideas])
     return jsonify(_group_json(group))
 
 
@@ -78,32 +79,30 @@ def _ballot_json(view: dict) -> dict:
 
 
 @bp.get("/ballot-codes/<code>")
+@operation("A ballot: ideas in this ballot's order, earlier choices", auth="code", response=schemas.BallotView)
 def get_ballot(code: str):
     return jsonify(_ballot_json(guarded(ballots.ballot_view, store(), code)))
 
 
-def parse_choices(body: dict) -> dict[str, int]:
-    choices = body.get("choices")
-    if not isinstance(choices, dict):
-        raise DomainError("bad_json", N_("'choices' must be an object of idea id to a number."))
-    return choices
-
-
 @bp.put("/ballot-codes/<code>/ballot")
-def put_ballot(code: str):
-    body = json_body()
+@operation("Cast or change this code's ballot", auth="code", body=schemas.Ballot, response=schemas.BallotView,
+           errors=(409,))
+def put_ballot(code: str, body: schemas.Ballot):
     guarded(ballots.lookup, store(), code)
-    ballots.cast(store(), code, parse_choices(body), source="phone")
+    ballots.cast(store(), code, body.choices, source="phone")
     return jsonify(_ballot_json(ballots.ballot_view(store(), code)))
 
 
 @bp.get("/kit-status")
+@operation("Health for the status lights: web_ok, printer, uplink, sync", response=schemas.KitStatus)
 def kit_status():
     """Health for the status lights: answered at all means the web service is up."""
     return jsonify(kit_status_service.snapshot(store()))
 
 
 @bp.get("/results")
+@operation("The tally (public after the reveal; organiser tokens any time)", auth="optional",
+           response=schemas.Tally, errors=(409,))
 def get_results():
     state = assembly.get(store())
     if bearer_role() != "organiser" and not (state["phase"] is Phase.RESULTS and state["revealed"]):

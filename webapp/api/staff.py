@@ -4,43 +4,41 @@ from __future__ import annotations
 from flask import Response, jsonify
 
 from webapp.domain import codes
-from webapp.domain.errors import N_, DomainError, NotFound
+from webapp.domain.errors import N_, NotFound
 from webapp.security import store
 from webapp.services import assembly, auth, ballots, ideas, results
 
-from . import bp
-from .common import json_body, require_token
-from .participant import _ballot_json, assembly_json, parse_choices
+from . import bp, schemas
+from .contract import operation
+from .participant import _ballot_json, assembly_json
+
+EXPORT_PARAMS = {"name": {"type": "string", "enum": ["ideas", "ballots", "tally"]},
+                 "fmt": {"type": "string", "enum": ["csv", "json"]}}
 
 
 @bp.patch("/assembly")
-@require_token("organiser")
-def patch_assembly():
-    body = json_body()
-    allowed = {"question", "briefing", "num_groups", "ideas_per_group", "method", "max_choices", "points", "max_per_idea"}
-    unknown = set(body) - allowed
-    if unknown:
-        raise DomainError("unknown_field", N_("Unknown settings: %(names)s."), names=", ".join(sorted(unknown)))
-    return jsonify(assembly_json(assembly.update_settings(store(), body)))
+@operation("Change settings (setup and submission phases)", auth="organiser", body=schemas.AssemblySettings,
+           response=schemas.Assembly, errors=(409, 422))
+def patch_assembly(body: schemas.AssemblySettings):
+    return jsonify(assembly_json(assembly.update_settings(store(), body.model_dump(exclude_none=True))))
 
 
 @bp.post("/assembly/phase")
-@require_token("organiser")
-def post_phase():
-    return jsonify(assembly_json(assembly.set_phase(store(), str(json_body().get("phase", "")))))
+@operation("Move to the next or previous phase", auth="organiser", body=schemas.PhaseChange,
+           response=schemas.Assembly, errors=(409, 422))
+def post_phase(body: schemas.PhaseChange):
+    return jsonify(assembly_json(assembly.set_phase(store(), body.phase)))
 
 
 @bp.post("/assembly/reveal")
-@require_token("organiser")
-def post_reveal():
-    revealed = json_body().get("revealed", True)
-    if not isinstance(revealed, bool):
-        raise DomainError("bad_json", N_("'revealed' must be true or false."))
-    return jsonify(assembly_json(assembly.reveal(store(), revealed)))
+@operation("Reveal or hide the results", auth="organiser", body=schemas.Reveal, response=schemas.Assembly,
+           errors=(409,))
+def post_reveal(body: schemas.Reveal):
+    return jsonify(assembly_json(assembly.reveal(store(), body.revealed)))
 
 
 @bp.get("/groups")
-@require_token("organiser")
+@operation("Groups with their codes", auth="organiser", response=[schemas.GroupRow])
 def list_groups():
     return jsonify([
         {"id": g["id"], "number": g["number"], "name": g["name"], "code": g["code"],
@@ -50,43 +48,40 @@ def list_groups():
 
 
 @bp.patch("/groups/<group_id>")
-@require_token("organiser")
-def patch_group(group_id: str):
-    assembly.rename_group(store(), group_id, json_body().get("name", ""))
-    return list_groups()
+@operation("Rename a group", auth="organiser", body=schemas.GroupName, response=[schemas.GroupRow], errors=(404, 422))
+def patch_group(group_id: str, body: schemas.GroupName):
+    assembly.rename_group(store(), group_id, body.name)
+    return list_groups.__wrapped__()
 
 
 @bp.get("/ideas")
-@require_token("organiser")
+@operation("Every idea, with hidden and merged ones and proposing groups", auth="organiser",
+           response=[schemas.IdeaRow])
 def list_ideas():
     return jsonify(results.ideas_export(store()))
 
 
 @bp.post("/ideas/<idea_id>/hide")
-@require_token("organiser")
-def post_hide(idea_id: str):
-    hidden = json_body().get("hidden", True)
-    if not isinstance(hidden, bool):
-        raise DomainError("bad_json", N_("'hidden' must be true or false."))
-    ideas.set_hidden(store(), idea_id, hidden)
-    return list_ideas()
+@operation("Hide or show an idea", auth="organiser", body=schemas.Hide, response=[schemas.IdeaRow],
+           errors=(404, 409))
+def post_hide(idea_id: str, body: schemas.Hide):
+    ideas.set_hidden(store(), idea_id, body.hidden)
+    return list_ideas.__wrapped__()
 
 
 @bp.post("/ideas/<idea_id>/merge")
-@require_token("organiser")
-def post_merge(idea_id: str):
-    into = json_body().get("into")
-    if into is None:
+@operation("Merge an idea into another (into: null undoes it)", auth="organiser", body=schemas.Merge,
+           response=[schemas.IdeaRow], errors=(404, 409, 422))
+def post_merge(idea_id: str, body: schemas.Merge):
+    if body.into is None:
         ideas.unmerge(store(), idea_id)
-    elif isinstance(into, str):
-        ideas.merge(store(), idea_id, into)
     else:
-        raise DomainError("bad_json", N_("'into' must be an idea id, or null to undo a merge."))
-    return list_ideas()
+        ideas.merge(store(), idea_id, body.into)
+    return list_ideas.__wrapped__()
 
 
 @bp.get("/ballot-codes")
-@require_token("organiser")
+@operation("Every ballot code and whether it has voted", auth="organiser", response=[schemas.BallotCodeRow])
 def list_ballot_codes():
     return jsonify([
         {"code": r["code"], "display_code": codes.display(r["code"], codes.BALLOT), "batch": r["batch"],
@@ -96,14 +91,15 @@ def list_ballot_codes():
 
 
 @bp.post("/ballot-codes")
-@require_token("organiser")
-def post_ballot_codes():
-    created = ballots.issue_codes(store(), json_body().get("count", ""))
+@operation("Create a batch of ballot codes", auth="organiser", body=schemas.Count, response=schemas.IssuedCodes,
+           status=201)
+def post_ballot_codes(body: schemas.Count):
+    created = ballots.issue_codes(store(), body.count)
     return jsonify({"codes": created, "display_codes": [codes.display(c, codes.BALLOT) for c in created]}), 201
 
 
 @bp.get("/stewards")
-@require_token("organiser")
+@operation("Steward codes (labels only)", auth="organiser", response=[schemas.StewardRow])
 def list_stewards():
     return jsonify([
         {"id": s["code_hash"], "label": s["label"], "created_at": s["created_at"], "revoked": bool(s["revoked"])}
@@ -112,21 +108,24 @@ def list_stewards():
 
 
 @bp.post("/stewards")
-@require_token("organiser")
-def post_steward():
-    code = auth.create_steward_code(store(), json_body().get("label", ""))
+@operation("Create a steward code (shown once)", auth="organiser", body=schemas.StewardLabel,
+           response=schemas.NewCode, status=201, errors=(422,))
+def post_steward(body: schemas.StewardLabel):
+    code = auth.create_steward_code(store(), body.label)
     return jsonify({"code": code, "display_code": codes.display(code, codes.STEWARD)}), 201
 
 
 @bp.delete("/stewards/<steward_id>")
-@require_token("organiser")
+@operation("Withdraw a steward code", auth="organiser", response=[schemas.StewardRow], errors=(404,))
 def delete_steward(steward_id: str):
     auth.revoke_steward_code(store(), steward_id)
-    return list_stewards()
+    return list_stewards.__wrapped__()
 
 
 @bp.get("/export/<name>.<fmt>")
-@require_token("organiser")
+@operation("Export ideas, ballots or tally as csv or json", auth="organiser", params=EXPORT_PARAMS,
+           response={"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": {}}},
+           errors=(404,))
 def export(name: str, fmt: str):
     if name not in ("ideas", "ballots", "tally") or fmt not in ("csv", "json"):
         raise NotFound("unknown_export", N_("Exports are ideas, ballots or tally, as csv or json."))
@@ -135,25 +134,23 @@ def export(name: str, fmt: str):
 
 
 @bp.get("/status")
-@require_token("steward")
+@operation("Phase and counts for the steward dashboard", auth="steward", response=schemas.Status)
 def status():
     state = assembly.get(store())
     return jsonify({"phase": state["phase"].value, "revealed": state["revealed"], "counts": assembly.counts(store())})
 
 
 @bp.get("/paper-ballots/<code>")
-@require_token("steward")
+@operation("A paper ballot's code: ideas and whether it has voted", auth="steward",
+           response=schemas.PaperBallotView, errors=(404, 422))
 def get_paper(code: str):
     view = ballots.ballot_view(store(), code)
     return jsonify({**_ballot_json(view), **ballots.voted_status(view)})
 
 
 @bp.put("/paper-ballots/<code>")
-@require_token("steward")
-def put_paper(code: str):
-    body = json_body()
-    replace = body.get("replace", False)
-    if not isinstance(replace, bool):
-        raise DomainError("bad_json", N_("'replace' must be true or false."))
-    ballots.cast(store(), code, parse_choices(body), source="paper", confirm_replace=replace)
+@operation("Enter a paper ballot; replace must be true over a phone vote", auth="steward",
+           body=schemas.PaperBallot, response=schemas.BallotView, errors=(404, 409, 422))
+def put_paper(code: str, body: schemas.PaperBallot):
+    ballots.cast(store(), code, body.choices, source="paper", confirm_replace=body.replace)
     return jsonify(_ballot_json(ballots.ballot_view(store(), code)))

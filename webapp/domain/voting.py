@@ -125,18 +125,42 @@ def points_for(rules: Rules, value: int) -> int:
     return value
 
 
-def tally(rules: Rules, ideas: Sequence[tuple[str, int]], ballots: Iterable[Mapping[str, int]]) -> Tally:
+def fold(rules: Rules, ballot: Mapping[str, int], merged: Mapping[str, str]) -> Mapping[str, int]:
+    """A ballot's choices with each merged-away idea counted for the idea it was merged into.
+
+    A ballot that chose both still gives the merged idea one choice: one tick (approval), the
+    points of both (dot), the better of the two ranks (ranked).
+    """
+    if not merged:
+        return ballot
+    folded: dict[str, int] = {}
+    for idea_id, value in ballot.items():
+        if value <= 0:
+            continue
+        target = merged.get(idea_id, idea_id)
+        if target not in folded:
+            folded[target] = value
+        elif rules.method == "dot":
+            folded[target] += value
+        elif rules.method == "ranked":
+            folded[target] = min(folded[target], value)
+    return folded
+
+
+def tally(rules: Rules, ideas: Sequence[tuple[str, int]], ballots: Iterable[Mapping[str, int]],
+          merged: Mapping[str, str] | None = None) -> Tally:
     """Count ballots for the ideas given as (id, number) pairs.
 
     Order: score, then supporters (ballots that gave the idea anything), then — ranked only —
     first preferences. Ideas equal on all three share a rank and are listed by idea number.
-    Choices for ideas not in `ideas` (hidden or merged away) are ignored.
+    `merged` maps a merged-away idea to the idea it was merged into, whose scores it adds to;
+    choices for other ideas not in `ideas` (hidden) are ignored.
     """
     rows = {idea_id: TallyRow(idea_id, number) for idea_id, number in ideas}
     count = 0
     for ballot in ballots:
         count += 1
-        for idea_id, value in ballot.items():
+        for idea_id, value in fold(rules, ballot, merged or {}).items():
             row = rows.get(idea_id)
             if row is None or value <= 0:
                 continue

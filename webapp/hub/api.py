@@ -1,8 +1,12 @@
-"""The hub's HTTP side for kits (/hub/v1): enrol, checkpoint, batches, combined results."""
+"""The hub's HTTP side for kits (/hub/v1): enrol, checkpoint, batches, combined results.
+
+Every route but enrol needs a request signed by an enrolled kit (see webapp/sync/signing.py).
+"""
 from __future__ import annotations
 
 import gzip
 import json
+import time
 import zlib
 
 from flask import Blueprint, current_app, jsonify, request
@@ -33,17 +37,32 @@ def fail(status: int, code: str, message: str, **extra):
     return response
 
 
-def signed_kit() -> str:
+def signed_kit(schemes: tuple[str, ...] = ("ed25519", "hmac")) -> str:
     """The kit that signed this request; SignatureError for anything forged, altered or replayed."""
-    return verify(
+    held: dict = {}
+
+    def keys_for(kit_id: str):
+        held["keys"] = ingest.keys_for(hub(), kit_id)
+        return held["keys"]
+
+    kit_id, scheme = verify(
         request.headers, request.method, request.path, request.get_data(cache=True),
-        key_for=lambda kit_id: ingest.key_for(hub(), kit_id),
+        keys_for=keys_for,
         remember_nonce=lambda kit_id, nonce, ts: ingest.remember_nonce(hub(), kit_id, nonce, ts),
     )
+    if scheme not in schemes:
+        raise SignatureError("wrong_scheme", "this request must be signed with the kit's shared secret")
+    if scheme == "ed25519" and held["keys"].legacy_key:
+        ingest.forget_legacy_key(hub(), kit_id)
+    return kit_id
 
 
 @bp.errorhandler(SignatureError)
 def refused(exc: SignatureError):
+    if exc.code == "stale":
+        # The kit's clock may be days off (a Pi has no RTC): tell it ours, so it signs its retry
+        # in the hub's time. Nothing here is trusted by the hub; a forged value only fails again.
+        return fail(401, exc.code, str(exc), hub_time=int(time.time()))
     return fail(401, exc.code, str(exc))
 
 
@@ -58,9 +77,18 @@ def enrol():
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
         return fail(400, "bad_json", "send a JSON object")
-    kit_id = ingest.enrol(hub(), body.get("code", ""), body.get("kit_name", "kit"), body.get("key", ""),
+    kit_id = ingest.enrol(hub(), body.get("code", ""), body.get("kit_name", "kit"), body.get("public_key", ""),
                           body.get("assembly_id", ""))
     return jsonify({"kit_id": kit_id, "assembly": current_app.config.get("HUB_NAME", "assembly")})
+
+
+@bp.post("/key")
+def register_key():
+    """A kit enrolled with a shared secret (before key pairs) registers its public key."""
+    kit_id = signed_kit(schemes=("hmac",))
+    body = request.get_json(silent=True)
+    ingest.register_public_key(hub(), kit_id, body.get("public_key") if isinstance(body, dict) else None)
+    return jsonify({"kit_id": kit_id})
 
 
 @bp.get("/checkpoint")

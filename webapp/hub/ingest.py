@@ -10,8 +10,10 @@ import json
 import secrets
 from dataclasses import dataclass, field
 
+from webapp.domain.text import repair, repair_json
 from webapp.services.common import now
 from webapp.storage import Store
+from webapp.sync.signing import KitKeys, is_public_key
 
 from .schema import HUB_DB, HUB_MIGRATIONS
 
@@ -44,35 +46,71 @@ def open_hub(data_dir) -> Store:
 
 
 def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def create_enrol_code(hub: Store) -> str:
     """A one-time enrolment code for one kit (only its hash is stored)."""
     code = secrets.token_urlsafe(12)
+    while code.startswith("-"):  # `venuekit enrol --code -abc` would read it as an option
+        code = secrets.token_urlsafe(12)
     with hub.write() as db:
         db["enrol_codes"].insert({"code_hash": _digest(code), "created_at": now(), "used_at": None, "kit_id": None})
     return code
 
 
-def enrol(hub: Store, code: str, kit_name: str, key: str, assembly_id: str) -> str:
-    """Use a one-time code to enrol a kit with the key it made; return the kit's id."""
-    if not (isinstance(key, str) and len(key) >= 32):
-        raise IngestError("bad_key", "the kit's key is missing or too short")
+def enrol(hub: Store, code: object, kit_name: str, public_key: str, assembly_id: str) -> str:
+    """Use a one-time code to enrol a kit with the public key it made; return the kit's id."""
+    if not is_public_key(public_key):
+        raise IngestError("bad_key", "the kit sent no valid Ed25519 public key: update the kit's software, "
+                                     "then enrol again")
+    if not isinstance(code, str):
+        code = ""  # JSON may carry a number or a list: no code at all, refused below
     with hub.write() as db:
-        row = db.execute("SELECT used_at FROM enrol_codes WHERE code_hash = ?", [_digest(code or "")]).fetchone()
+        row = db.execute("SELECT used_at FROM enrol_codes WHERE code_hash = ?", [_digest(code)]).fetchone()
         if row is None or row[0] is not None:
             raise IngestError("bad_enrol_code", "that enrolment code is unknown or already used")
+        # One key, one kit: else a kit enrolled with another's (public) key could pass as it.
+        if db.execute("SELECT 1 FROM kits WHERE public_key = ?", [public_key]).fetchone():
+            raise IngestError("key_taken", "another kit is enrolled with that public key: "
+                                           "each kit must enrol with the key it made")
         kit_id = "kit-" + secrets.token_hex(8)
-        db["kits"].insert({"kit_id": kit_id, "name": str(kit_name)[:80], "key": key,
-                           "assembly_id": str(assembly_id), "enrolled_at": now(), "last_contact": now(),
+        db["kits"].insert({"kit_id": kit_id, "name": repair(str(kit_name))[:80] or "kit", "public_key": public_key,
+                           "assembly_id": repair(str(assembly_id)), "enrolled_at": now(), "last_contact": now(),
                            "checkpoint": 0})
         db.execute("UPDATE enrol_codes SET used_at = ?, kit_id = ? WHERE code_hash = ?", [now(), kit_id, _digest(code)])
     return kit_id
 
 
-def key_for(hub: Store, kit_id: str) -> str | None:
-    return hub.scalar("SELECT key FROM kits WHERE kit_id = ?", [kit_id])
+def keys_for(hub: Store, kit_id: str) -> KitKeys | None:
+    """What the hub checks a kit's signatures with (None for an unknown kit)."""
+    row = hub.one("SELECT public_key, legacy_key FROM kits WHERE kit_id = ?", [kit_id])
+    return KitKeys(row["public_key"], row["legacy_key"]) if row else None
+
+
+def register_public_key(hub: Store, kit_id: str, public_key: object) -> None:
+    """Record the public key a kit enrolled with a shared secret now signs with.
+
+    The secret stays until the first request signed with the new key (`forget_legacy_key`), so
+    a kit that never heard this answer can register again with it; but the same key only. The
+    first key registered stays: someone holding a leaked secret cannot replace it.
+    """
+    if not is_public_key(public_key):
+        raise IngestError("bad_key", "that is not a valid Ed25519 public key")
+    with hub.write() as db:
+        if db.execute("SELECT 1 FROM kits WHERE public_key = ? AND kit_id != ?", [public_key, kit_id]).fetchone():
+            raise IngestError("key_taken", "another kit is enrolled with that public key")
+        changed = db.execute(
+            """UPDATE kits SET public_key = ? WHERE kit_id = ? AND legacy_key IS NOT NULL
+               AND (public_key IS NULL OR public_key = ?)""", [public_key, kit_id, public_key]).rowcount
+        if not changed:
+            raise IngestError("key_registered", "this kit has registered a different public key already")
+
+
+def forget_legacy_key(hub: Store, kit_id: str) -> None:
+    """The kit has signed with its own key: erase the shared secret the hub held for it."""
+    with hub.write() as db:
+        db.execute("UPDATE kits SET legacy_key = NULL WHERE kit_id = ? AND public_key IS NOT NULL", [kit_id])
 
 
 def remember_nonce(hub: Store, kit_id: str, nonce: str, ts: int) -> bool:
@@ -108,6 +146,9 @@ def ingest(hub: Store, kit_id: str, batch: dict) -> IngestResult:
         result = IngestResult(checkpoint=after)
         last = after
         for record in records:
+            # Kits clean text before storing it; this keeps an old or faulty kit's text from the
+            # hub's pages too (and lone surrogates from its database).
+            record = repair_json(record) if isinstance(record, dict) else {}
             seq, rtype, rid, op, body = (record.get(k) for k in ("seq", "type", "id", "op", "body"))
             if not (isinstance(seq, int) and seq > last and rtype in RECORD_TYPES and isinstance(rid, str)
                     and op in ("upsert", "delete") and isinstance(body, dict)):
@@ -144,6 +185,7 @@ def ingest(hub: Store, kit_id: str, batch: dict) -> IngestResult:
 def kits(hub: Store) -> list[dict]:
     return hub.query(
         """SELECT kits.kit_id, kits.name, kits.enrolled_at, kits.last_contact, kits.checkpoint,
+                  kits.legacy_key IS NOT NULL AS shared_secret,
                   (SELECT count(*) FROM records WHERE records.kit_id = kits.kit_id) AS records,
                   (SELECT count(*) FROM conflicts WHERE conflicts.kit_id = kits.kit_id) AS conflicts
            FROM kits ORDER BY enrolled_at"""

@@ -30,7 +30,7 @@ class SqliteJobStore:
 
     def next_due(self, now_epoch: float) -> Job | None:
         row = self.store.one(
-            "SELECT id, kind, payload, attempts, next_attempt_at FROM print_jobs "
+            "SELECT id, kind, payload, attempts, next_attempt_at, reprint FROM print_jobs "
             "WHERE status = 'queued' ORDER BY seq LIMIT 1"
         )
         if row is None:
@@ -38,7 +38,7 @@ class SqliteJobStore:
         retry_at = _epoch(row["next_attempt_at"])
         if retry_at is not None and retry_at > now_epoch:
             return None
-        return Job(row["id"], row["kind"], json.loads(row["payload"]), row["attempts"])
+        return Job(row["id"], row["kind"], json.loads(row["payload"]), row["attempts"], bool(row["reprint"]))
 
     def _move(self, job_id: str, expected: tuple[str, ...], **changes) -> None:
         changes["updated_at"] = now()
@@ -57,17 +57,20 @@ class SqliteJobStore:
         self._move(job_id, ("printing",), status="printed", printed_at=now(), last_error=None,
                    next_attempt_at=None)
 
-    def mark_failed(self, job_id: str, error: str, retry_at: float | None) -> None:
+    def mark_failed(self, job_id: str, error: str, retry_at: float | None, interrupted: bool = False) -> None:
         with self.store.write() as db:
             db.execute(
                 """UPDATE print_jobs SET status = ?, attempts = attempts + 1, last_error = ?,
-                   next_attempt_at = ?, updated_at = ? WHERE id = ? AND status = 'printing'""",
+                   next_attempt_at = ?, reprint = max(reprint, ?), updated_at = ?
+                   WHERE id = ? AND status = 'printing'""",
                 ["queued" if retry_at is not None else "failed", error,
-                 _iso(retry_at) if retry_at is not None else None, now(), job_id],
+                 _iso(retry_at) if retry_at is not None else None, int(interrupted), now(), job_id],
             )
 
     def requeue_interrupted(self) -> int:
+        # The kit died while sending: part of the slip may be on paper, so it prints as a reprint.
         with self.store.write() as db:
             return db.execute(
-                "UPDATE print_jobs SET status = 'queued', updated_at = ? WHERE status = 'printing'", [now()]
+                "UPDATE print_jobs SET status = 'queued', reprint = 1, updated_at = ? WHERE status = 'printing'",
+                [now()],
             ).rowcount

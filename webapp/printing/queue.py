@@ -2,16 +2,22 @@
 from __future__ import annotations
 
 import json
+import math
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
+from typing import Callable
 from urllib.parse import urlsplit
 
+from webapp.boot import settings_file
 from webapp.domain import codes
 from webapp.domain.errors import N_, Conflict, DomainError, NotFound
 from webapp.domain.phases import Phase
 from webapp.services import assembly, auth, ballots, ideas, results
+from webapp.services import clock as kit_clock
 from webapp.services.common import new_id, now, whole_number
 from webapp.storage import Store
+from webapp.sync import identity
 
 MAX_BATCH = 500
 
@@ -20,7 +26,7 @@ MAX_BATCH = 500
 class KitInfo:
     """What every slip needs to know about the kit: its name, Wi-Fi and address."""
 
-    name: str
+    name: str  # `kit_name` from the settings file; slips print identity.kit_name() of it
     ssid: str
     password: str
     url: str  # the kit's address as phones reach it, ending in /
@@ -34,9 +40,13 @@ class KitInfo:
         return urlsplit(self.url).netloc
 
 
-def kit_url(config, fallback: str) -> str:
-    """The kit's address for printed QR codes: the portal address on a kit, else `fallback`."""
-    return f"http://{config['PORTAL_HOST']}/" if config.get("PORTAL_HOST") else fallback
+def kit_url(config, fallback: str | None = None) -> str:
+    """The kit's address for printed QR codes: the portal address on a kit (phones reach its
+    port 80, which the kit redirects to the app), else `fallback`, else this machine at the
+    app's own port (`web_port`)."""
+    if config.get("PORTAL_HOST"):
+        return f"http://{config['PORTAL_HOST']}/"
+    return fallback or f"http://127.0.0.1:{config.get('WEB_PORT', 8000)}/"
 
 
 def _add(db, kind: str, payload: dict, label: str, batch: str | None) -> str:
@@ -63,13 +73,31 @@ def _slip(kit: KitInfo, code: str) -> dict:
             "address": kit.address, "ssid": kit.ssid}
 
 
+class OrganiserOnly(DomainError):
+    status = 403
+
+
+def _without_setup_code(store: Store, payload: dict) -> dict:
+    """A kit-ready payload as it may print now: once an organiser has signed up, without the code.
+
+    A setup code resets the organiser passphrase, so after sign-up no slip carries one, whoever
+    prints it (button, page, reprint); a lost passphrase is reset from the kit's console.
+    """
+    if auth.has_organiser(store):
+        return {k: v for k, v in payload.items() if k not in ("setup_code", "setup_url")}
+    return payload
+
+
 def kit_ready(store: Store, kit: KitInfo, *, only_if_no_organiser: bool = False) -> str | None:
-    """Queue the kit-ready slip (Wi-Fi, address, setup code). Skipped if one is already queued."""
+    """Queue the kit-ready slip (Wi-Fi, address; the setup code only before sign-up).
+    Skipped if one is already queued."""
     if only_if_no_organiser and auth.has_organiser(store):
         return None
-    code = auth.setup_code(store)
-    payload = {"kit_name": kit.name, "ssid": kit.ssid, "password": kit.password, "url": kit.url,
-               "setup_code": codes.display(code, codes.SETUP), "setup_url": f"{kit.url}organiser/signin"}
+    payload = {"kit_name": identity.kit_name(store, kit.name), "ssid": kit.ssid, "password": kit.password,
+               "url": kit.url}
+    if not auth.has_organiser(store):
+        payload |= {"setup_code": codes.display(auth.setup_code(store), codes.SETUP),
+                    "setup_url": f"{kit.url}organiser/signin"}
     with store.write() as db:
         if db.execute("SELECT 1 FROM print_jobs WHERE kind = 'kit_ready' AND status = 'queued'").fetchone():
             return None
@@ -144,22 +172,45 @@ def results_slip(store: Store, kit: KitInfo) -> str:
     if not (state["phase"] is Phase.RESULTS and state["revealed"]):
         raise Conflict("not_revealed", N_("The results slip can be printed once the results are revealed."))
     counts = assembly.counts(store)
-    payload = {"question": state["question"], "kit_name": kit.name,
+    payload = {"question": state["question"], "kit_name": identity.kit_name(store, kit.name),
                "results": [{"title": r["title"], "count": r["score"]} for r in results.leaderboard(store)],
                "ballots_cast": counts["ballots_cast"], "ballots_issued": counts["ballots_issued"],
-               "time": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+               # Empty when the kit's clock was never set: the slip says "time unknown", not 1970.
+               "time": kit_clock.stamp(store) or "",
                "unit": "votes" if state["rules"].method == "approval" else "points"}
     with store.write() as db:
         return _add(db, "results_slip", payload, "Results slip", None)
 
 
-def reprint(store: Store, job_id: str) -> str:
-    """Queue the same slip again (a jammed card, a lost slip): same code, same payload."""
+def settings_problem(store: Store, kit: KitInfo, problems: list[settings_file.SettingsProblem],
+                     gettext: Callable[[str], str] = str) -> str | None:
+    """Queue the *settings problem* slip (file, line, what is wrong, what was used instead);
+    nothing when there are no problems or the same slip is already waiting."""
+    if not problems:
+        return None
+    payload = settings_file.slip_payload(identity.kit_name(store, kit.name), problems, gettext)
+    stored = json.dumps(payload, ensure_ascii=False)
+    with store.write() as db:
+        if db.execute("SELECT 1 FROM print_jobs WHERE kind = 'settings_problem' AND status = 'queued' "
+                      "AND payload = ?", [stored]).fetchone():
+            return None
+        return _add(db, "settings_problem", payload, "Settings problem slip", None)
+
+
+def reprint(store: Store, job_id: str, *, by_organiser: bool = False) -> str:
+    """Queue the same slip again (a jammed card, a lost slip): same code, same payload.
+
+    The kit-ready slip is the organiser's alone (before sign-up it carries the setup code)."""
     row = store.one("SELECT kind, payload, label FROM print_jobs WHERE id = ?", [job_id])
     if row is None:
         raise NotFound("unknown_job", N_("There is no such print job."))
+    payload = json.loads(row["payload"])
+    if row["kind"] == "kit_ready":
+        if not by_organiser:
+            raise OrganiserOnly("organiser_only", N_("Only the organiser can print the kit-ready slip."))
+        payload = _without_setup_code(store, payload)
     with store.write() as db:
-        return _add(db, row["kind"], json.loads(row["payload"]), f"{row['label']} (again)", None)
+        return _add(db, row["kind"], payload, f"{row['label']} (again)", None)
 
 
 def cancel(store: Store, job_id: str) -> None:
@@ -177,10 +228,22 @@ def cancel_all(store: Store) -> int:
 
 
 def jobs(store: Store, limit: int = 50) -> list[dict]:
-    """The newest jobs first, for the steward's queue."""
-    return store.query(
-        "SELECT id, kind, label, batch, status, attempts, last_error, created_at, printed_at "
-        "FROM print_jobs ORDER BY seq DESC LIMIT ?", [limit])
+    """The newest jobs first, for the steward's queue.
+
+    `next_try_in_s` counts seconds from now on the kit's own clock (its date may be wrong, the
+    difference is right); None when no retry is planned. `reprint`: it was cut off part-way
+    and prints (or printed) marked REPRINT; `replaced_by`: the job with the fresh code(s).
+    """
+    rows = store.query(
+        "SELECT id, kind, label, batch, status, attempts, last_error, next_attempt_at, reprint, replaced_by, "
+        "created_at, printed_at FROM print_jobs ORDER BY seq DESC LIMIT ?", [limit])
+    current = time.time()
+    for row in rows:
+        due = row.pop("next_attempt_at")
+        waiting = due is not None and row["status"] == "queued"
+        row["next_try_in_s"] = max(0, math.ceil(datetime.fromisoformat(due).timestamp() - current)) if waiting else None
+        row["reprint"] = bool(row["reprint"])
+    return rows
 
 
 def progress(store: Store) -> dict:

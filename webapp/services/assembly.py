@@ -58,7 +58,9 @@ def update_settings(store: Store, form: dict) -> dict:
     if "question" in form:
         changes["question"] = clean_text(form["question"], field="question", max_len=300, required=True)
     if "briefing" in form:
-        changes["briefing"] = clean_text(form["briefing"], field="briefing", max_len=2000, required=False)
+        changes["briefing"] = clean_text(
+            form["briefing"], field="briefing", max_len=2000, required=False, multiline=True
+        )
     if "ideas_per_group" in form:
         changes["ideas_per_group"] = whole_number(
             form["ideas_per_group"], field="ideas per group", low=1, high=MAX_IDEAS_PER_GROUP
@@ -166,7 +168,7 @@ def counts(store: Store) -> dict:
             (SELECT count(*) FROM groups) AS groups,
             (SELECT count(DISTINCT group_id) FROM ideas) AS groups_submitted,
             (SELECT count(*) FROM ballots) AS ballots_cast,
-            (SELECT count(*) FROM ballot_codes) AS ballots_issued,
+            (SELECT count(*) FROM ballot_codes WHERE voided_at IS NULL) AS ballots_issued,
             (SELECT count(*) FROM ballots WHERE source = 'paper') AS paper_ballots"""
     )
     return dict(row)

@@ -52,6 +52,10 @@ def lookup(store: Store, text: str) -> dict:
     row = store.one("SELECT * FROM ballot_codes WHERE code = ?", [code])
     if row is None:
         raise NotFound("unknown_code", N_("We don't know that ballot code — check the slip."))
+    if row.get("voided_at"):
+        # Its slip was torn while printing and replaced by a slip with a new code.
+        raise Conflict("voided_code", N_("This ballot code was replaced by a new slip and cannot vote: "
+                                         "ask a steward."))
     return row
 
 

@@ -5,6 +5,9 @@ import uuid
 from datetime import datetime, timezone
 
 from webapp.domain.errors import N_, DomainError
+from webapp.domain.text import normalise, whole_number
+
+__all__ = ["clean_text", "new_id", "now", "whole_number"]
 
 
 def now() -> str:
@@ -16,10 +19,13 @@ def new_id() -> str:
     return str(uuid.uuid4())
 
 
-def clean_text(value: object, *, field: str, max_len: int, required: bool) -> str:
-    """Trimmed single-paragraph text within its length, or a DomainError naming the field."""
-    text = "" if value is None else str(value)
-    text = text.replace("\r\n", "\n").replace("\x00", "").strip()
+def clean_text(value: object, *, field: str, max_len: int, required: bool, multiline: bool = False) -> str:
+    """`value` through the text boundary (webapp.domain.text.normalise), then checked for
+    presence and for length in characters; a DomainError names the field otherwise.
+
+    Single-line fields keep no line breaks; `multiline` fields keep line feeds only.
+    """
+    text = normalise("" if value is None else str(value), field=field, multiline=multiline)
     if required and not text:
         raise DomainError("required", N_("Please fill in %(field)s."), field=field)
     if len(text) > max_len:
@@ -27,15 +33,3 @@ def clean_text(value: object, *, field: str, max_len: int, required: bool) -> st
             "too_long", N_("%(field)s is too long: at most %(n)d characters."), field=field, n=max_len
         )
     return text
-
-
-def whole_number(value: object, *, field: str, low: int, high: int) -> int:
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise DomainError("not_a_number", N_("%(field)s must be a whole number."), field=field) from None
-    if not low <= number <= high:
-        raise DomainError(
-            "out_of_range", N_("%(field)s must be from %(low)d to %(high)d."), field=field, low=low, high=high
-        )
-    return number

@@ -34,7 +34,8 @@ def save_for_group(store: Store, group_id: str, entries: list[tuple[str, str]],
     cleaned = []
     for slot, (title, detail) in enumerate(entries, start=1):
         title = clean_text(title, field=f"idea {slot} title", max_len=TITLE_MAX, required=False)
-        detail = clean_text(detail, field=f"idea {slot} detail", max_len=DETAIL_MAX, required=False)
+        detail = clean_text(detail, field=f"idea {slot} detail", max_len=DETAIL_MAX, required=False,
+                            multiline=True)
         if detail and not title:
             raise DomainError("required", N_("Idea %(n)d has detail but no title."), n=slot)
         cleaned.append((slot, title, detail))

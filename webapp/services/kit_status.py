@@ -86,11 +86,28 @@ def sync_light(store: Store) -> str:
     return "waiting" if st.last_error else "syncing"
 
 
+def printer_light(store: Store) -> str:
+    """The spooler's printer state, "ok" only when its probe found the printer there lately."""
+    state = printer_state(store)["state"]
+    if state != "ok":
+        return state
+    if not _fresh(store, "printer_probe"):
+        return "unknown"  # no recent probe: nothing says a printer answers
+    return "ok" if _setting(store, "printer_probe.state") == "ok" else "fault"
+
+
 def snapshot(store: Store) -> dict:
-    """The status the buttons service turns into lights (see pi/status.py)."""
+    """The status the buttons service turns into lights (see pi/status.py and pi/leds.py).
+
+    settings, storage and clock are what the boot step, the disk watch and the clock service
+    last reported ("unknown" until they have).
+    """
     return {
         "web_ok": True,
-        "printer": printer_state(store)["state"],
+        "printer": printer_light(store),
         "uplink": uplink_state(store)["online"],
         "sync": sync_light(store),
+        "settings": _setting(store, "settings.state") or "unknown",
+        "storage": _setting(store, "storage.state") or "unknown",
+        "clock": _setting(store, "clock.state") or "unknown",
     }

@@ -9,6 +9,7 @@ from webapp.domain.voting import Tally, tally
 from webapp.storage import Store
 
 from . import assembly, ideas
+from . import clock as kit_clock
 from .ballots import all_choices
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -16,8 +17,10 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def current_tally(store: Store) -> Tally:
     state = assembly.get(store)
-    on_ballot = [(idea["id"], idea["number"]) for idea in ideas.visible(store)]
-    return tally(state["rules"], on_ballot, all_choices(store))
+    every = ideas.all_ideas(store)
+    on_ballot = [(idea["id"], idea["number"]) for idea in every if not idea["hidden"] and not idea["merged_into"]]
+    merged = {idea["id"]: idea["merged_into"] for idea in every if idea["merged_into"]}
+    return tally(state["rules"], on_ballot, all_choices(store), merged)
 
 
 def leaderboard(store: Store) -> list[dict]:
@@ -104,7 +107,8 @@ EXPORTS = {
 def export(store: Store, name: str, fmt: str) -> tuple[str, str]:
     """(body, mimetype) of one export; name is ideas, ballots or tally; fmt is csv or json."""
     if name == "tally":
-        data = tally_export(store)
+        # exported_at is None when the kit's clock was never set ("clock" says so): never 1970.
+        data = {**tally_export(store), **kit_clock.export_fields(store)}
         if fmt == "json":
             return json.dumps(data, ensure_ascii=False, indent=2), "application/json"
         cols = ["rank", "tied", "idea_id", "number", "title", "score", "supporters", "firsts"]

@@ -12,6 +12,7 @@ from typing import Iterator
 import sqlite_utils
 
 from .migrations import MIGRATIONS, Migration, migrate
+from .space import StorageFull, StorageGuard, is_disk_full
 
 DB_NAME = "venuekit.db"
 
@@ -39,6 +40,8 @@ class Store:
 
     def __init__(self, path: Path):
         self.path = Path(path)
+        # Set by space.watch for the kit's database: consulted on every write (see space.py).
+        self.guard: StorageGuard | None = None
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._inherited: list = []
@@ -59,18 +62,44 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction: committed (and synced) when the block ends, rolled back on error."""
+        """A write transaction: committed (and synced) when the block ends, rolled back on error.
+
+        A write that finds the disk full raises StorageFull (nothing of it is kept)."""
         db = self.db
-        with self._write_lock:
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-            except BaseException:
-                db.execute("ROLLBACK")
+        guard = self.guard
+        if guard is not None:
+            guard.look()  # releases the storage reserve before a write needs its room
+        try:
+            with self._write_lock:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    yield db
+                    db.execute("COMMIT")
+                except BaseException:
+                    self._rollback(db)
+                    raise
+        except (sqlite3.Error, OSError) as exc:
+            if not is_disk_full(exc):
                 raise
-            db.execute("COMMIT")
+            if guard is not None:
+                guard.write_failed()
+                guard.after_write(self)
+            raise StorageFull() from exc
         for listener in list(self.listeners):
             listener()
+        if guard is not None:
+            guard.after_write(self)
+
+    def _rollback(self, db: sqlite_utils.Database) -> None:
+        # SQLite rolls some failures back by itself (a full disk among them): a second ROLLBACK
+        # would fail and hide the real error.
+        if not db.conn.in_transaction:
+            return
+        try:
+            db.execute("ROLLBACK")
+        except sqlite3.Error:
+            # A connection that cannot roll back is dropped: the next write opens a fresh one.
+            self.close()
 
     def query(self, sql: str, params: tuple | list | dict = ()) -> list[dict]:
         """Rows as dicts. A plain read on this thread's connection (no savepoint: it writes nothing)."""

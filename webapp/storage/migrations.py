@@ -4,7 +4,7 @@ Never edit or remove a migration that has shipped; add a new one. Never drop a t
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Callable
 
 import sqlite_utils
@@ -193,3 +193,83 @@ def migrate(db: sqlite_utils.Database, migrations: list[tuple[str, Migration]] =
         )
         applied.append(name)
     return applied
+
+
+
+# Text columns people typed, as (table, column, multi-line, what a value left empty becomes).
+CLEAN_TEXT_COLUMNS = [
+    ("assembly", "question", False, "{question}"),
+    ("assembly", "briefing", True, ""),
+    ("groups", "name", False, "Group {number}"),
+    ("ideas", "title", False, "Idea {number}"),
+    ("ideas", "detail", True, ""),
+    ("staff_codes", "label", False, "Steward"),
+    ("api_tokens", "label", False, ""),
+    ("print_jobs", "label", False, ""),
+]
+
+
+@migration("0005_clean_text")
+def _clean_text(db: sqlite_utils.Database) -> None:
+    """Text stored before the text boundary existed gets what it does now: NFC, no control
+    characters, and U+FFFD for bytes that are not UTF-8 (a lone surrogate among them)."""
+    import json
+
+    # Imported here: the services import this package, so a module-level import would be circular.
+    from webapp.domain.text import repair, repair_json
+    from webapp.services.assembly import DEFAULT_QUESTION
+
+    for table, column, multiline, fallback in CLEAN_TEXT_COLUMNS:
+        number = "number" if table in ("groups", "ideas") else "NULL"
+        # As bytes: text that is not UTF-8 cannot even be read back as a Python str.
+        rows = db.execute(f"SELECT rowid, CAST({column} AS BLOB), {number} FROM {table} WHERE {column} IS NOT NULL")
+        for rowid, raw, n in rows.fetchall():
+            cleaned = repair(raw, multiline=multiline) or fallback.format(number=n, question=DEFAULT_QUESTION)
+            if cleaned.encode() != raw:
+                # An UPDATE, so the outbox triggers send the cleaned record upstream too.
+                db.execute(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", [cleaned, rowid])
+
+    for rowid, raw in db.execute("SELECT rowid, CAST(payload AS BLOB) FROM print_jobs").fetchall():
+        try:
+            payload = json.loads(raw.decode("utf-8", "replace"))
+        except ValueError:
+            continue  # not JSON: the printer refuses it as it always did
+        # Wi-Fi credentials must match the access point byte for byte, so they are left alone.
+        cleaned = repair_json(payload, keep=frozenset({"ssid", "password"}))
+        if cleaned != payload:
+            text = json.dumps(cleaned, ensure_ascii=False)
+            db.execute("UPDATE print_jobs SET payload = ? WHERE rowid = ?", [text, rowid])
+
+
+@migration("0006_sessions_tokens")
+def _sessions_tokens(db: sqlite_utils.Database) -> None:
+    """Staff sessions become records that can be ended; API tokens get an id, expiry and revoke.
+
+    Tokens made before expiry existed get 30 days from this migration (on the kit's own clock),
+    so nothing in use stops at once, and nothing lives for ever.
+    """
+    db.execute(
+        """CREATE TABLE staff_sessions (
+            id TEXT PRIMARY KEY,
+            role TEXT NOT NULL,
+            credential TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+    db.execute("CREATE INDEX staff_sessions_credential ON staff_sessions (credential)")
+    for column in ("id TEXT", "expires_at TEXT", "revoked INTEGER NOT NULL DEFAULT 0", "last_used_at TEXT"):
+        db.execute(f"ALTER TABLE api_tokens ADD COLUMN {column}")
+    expires = (datetime.now(timezone.utc) + timedelta(days=30)).isoformat(timespec="milliseconds")
+    db.execute("UPDATE api_tokens SET id = substr(token_hash, 1, 12), expires_at = ?", [expires])
+    db.execute("CREATE UNIQUE INDEX api_tokens_id ON api_tokens (id)")
+
+
+@migration("0008_print_job_reprint")
+def _print_job_reprint(db: sqlite_utils.Database) -> None:
+    """A job cut off part-way prints again marked REPRINT (`reprint`); a steward may instead void
+    the ballot code on it and print a fresh one (`replaced_by`, `ballot_codes.voided_at`)."""
+    db.execute("ALTER TABLE print_jobs ADD COLUMN reprint INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE print_jobs ADD COLUMN replaced_by TEXT")
+    db.execute("ALTER TABLE ballot_codes ADD COLUMN voided_at TEXT")

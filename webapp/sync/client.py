@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import math
 import random
-import secrets
 import threading
 import time
 import urllib.error
@@ -17,8 +17,8 @@ from webapp.services import assembly
 from webapp.services.common import now
 from webapp.storage import Store
 
+from . import identity, signing
 from . import state as sync_state
-from .signing import sign
 
 BATCH_SIZE = 500
 TIMEOUT_S = 20
@@ -53,35 +53,99 @@ def _request(url: str, method: str, body: bytes | None, headers: dict[str, str])
 class HubClient:
     """Talks to one hub on behalf of one kit's store."""
 
-    def __init__(self, store: Store, request: Callable = _request):
+    def __init__(self, store: Store, request: Callable = _request, clock: Callable[[], float] = time.time):
         self.store = store
         self.request = request
+        self.clock = clock  # the kit's own clock, which may be days off (a Pi has no RTC)
 
     def enrol(self, hub_url: str, code: str, kit_name: str) -> str:
-        """Join the hub with its one-time code; the kit's key is sent this once and never again."""
+        """Join the hub with its one-time code, sending the kit's public key (the private key,
+        made on the kit, never leaves it).
+
+        Each enrolment gets a fresh key pair: a hub holds one key per kit, so the same kit
+        enrolling again (at this hub or another) is a new kit to the hub, with its own key.
+        """
         if urlparse(hub_url).scheme not in ("http", "https"):
             raise SyncError("the hub address must start with https:// (or http:// for a test hub)")
-        key = secrets.token_hex(32)
-        body = json.dumps({"code": code, "kit_name": kit_name, "key": key,
+        private = signing.new_private_key()
+        body = json.dumps({"code": code, "kit_name": kit_name, "public_key": signing.public_key(private),
                            "assembly_id": assembly.get(self.store)["id"]}).encode()
         status, payload = self.request(urljoin(hub_url.rstrip("/") + "/", "hub/v1/enrol"), "POST", body,
                                        {"Content-Type": "application/json"})
         if status != 200:
             raise SyncError(payload.get("error", {}).get("message", f"the hub refused enrolment ({status})"))
-        sync_state.save(self.store, hub_url=hub_url.rstrip("/"), kit_id=payload["kit_id"], key=key,
-                        hub_assembly=payload.get("assembly"), checkpoint=None, last_error=None)
+        with self.store.write() as db:  # the new key and the new enrolment together, or neither
+            identity.replace_signing_key_in(db, private)
+            sync_state.save_in(db, hub_url=hub_url.rstrip("/"), kit_id=payload["kit_id"], key=None,
+                               hub_assembly=payload.get("assembly"), checkpoint=None, last_error=None)
         return payload["kit_id"]
+
+    def _register_public_key(self, st: sync_state.SyncState) -> bool:
+        """A kit enrolled with a shared secret registers its public key (signed with the secret),
+        then forgets the secret. False if the hub is too old to take keys: keep the secret."""
+        path = "/hub/v1/key"
+        body = json.dumps({"public_key": identity.public_key(self.store)}).encode()
+
+        def send() -> tuple[int, dict]:
+            headers = signing.sign_hmac(st.key, st.kit_id, "POST", urlparse(st.hub_url + path).path, body,
+                                        now=self._hub_now())
+            return self.request(st.hub_url + path, "POST", body, {**headers, "Content-Type": "application/json"})
+
+        status, payload = send()
+        if self._learn_hub_time(status, payload):
+            status, payload = send()
+        if status == 404:
+            return False
+        if status != 200:
+            raise SyncError(payload.get("error", {}).get("message", f"the hub refused the kit's key ({status})"))
+        # The hub keeps the secret until the first request signed with the new key, so losing
+        # this answer only means registering again next time.
+        sync_state.save(self.store, key=None)
+        return True
+
+    def _hub_now(self) -> float:
+        """The hub's time as this kit knows it: its own clock plus the offset the hub taught it."""
+        offset = sync_state.load(self.store).hub_offset
+        return self.clock() + (float(offset) if offset else 0.0)
+
+    def _learn_hub_time(self, status: int, payload: dict) -> bool:
+        """After a "stale" refusal, keep how far the hub's clock is from the kit's; True to retry.
+
+        Signed requests thus never need the two clocks to agree. The hub's time comes in its
+        unsigned refusal: a wrong value (from anyone but the hub) only gets the retry refused
+        too, and nonces still stop a replay within the hub's window.
+        """
+        hub_time = payload.get("hub_time")
+        if (status != 401 or payload.get("error", {}).get("code") != "stale"
+                or not isinstance(hub_time, (int, float)) or isinstance(hub_time, bool)
+                or not math.isfinite(hub_time)):
+            return False
+        sync_state.save(self.store, hub_offset=repr(float(hub_time) - self.clock()))
+        return True
 
     def _signed(self, method: str, path: str, payload: dict | None = None) -> tuple[int, dict]:
         st = sync_state.load(self.store)
         if not st.enrolled:
             raise SyncError("this kit is not enrolled with a hub")
+        legacy = bool(st.key) and not self._register_public_key(st)
         body = gzip.compress(json.dumps(payload, separators=(",", ":")).encode(), 6) if payload is not None else b""
         url = st.hub_url + path
-        headers = sign(st.key, st.kit_id, method, urlparse(url).path, body)
-        if payload is not None:
-            headers.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
-        return self.request(url, method, body if payload is not None else None, headers)
+
+        def send() -> tuple[int, dict]:
+            # Signed afresh each time: a new nonce, and the time the hub expects.
+            if legacy:
+                headers = signing.sign_hmac(st.key, st.kit_id, method, urlparse(url).path, body, now=self._hub_now())
+            else:
+                headers = signing.sign(identity.signing_key(self.store), st.kit_id, method, urlparse(url).path, body,
+                                       now=self._hub_now())
+            if payload is not None:
+                headers.update({"Content-Type": "application/json", "Content-Encoding": "gzip"})
+            return self.request(url, method, body if payload is not None else None, headers)
+
+        status, answer = send()
+        if self._learn_hub_time(status, answer):
+            status, answer = send()
+        return status, answer
 
     def checkpoint(self) -> int:
         status, payload = self._signed("GET", "/hub/v1/checkpoint")
@@ -136,6 +200,13 @@ def _pull_combined(client: HubClient, store: Store, log: Callable[[str], None]) 
     sync_state.save(store, combined=json.dumps(combined), combined_at=now())
 
 
+def backoff_delay(failures: int, *, base_s: float, cap_s: float, rng: random.Random) -> float:
+    """Seconds to wait after `failures` failures in a row: the exponential ceiling (never above
+    `cap_s`), less up to half of it at random so many kits do not retry in step."""
+    ceiling = min(cap_s, base_s * 2 ** min(failures - 1, 62))
+    return rng.uniform(ceiling / 2, ceiling)
+
+
 def run_worker(store: Store, stop: threading.Event, *, wake: threading.Event | None = None,
                idle_s: float = 2.0, base_s: float = 1.0, cap_s: float = 60.0, pull_every_s: float = 30.0,
                rng: random.Random | None = None, log: Callable[[str], None] = print) -> None:
@@ -165,7 +236,7 @@ def run_worker(store: Store, stop: threading.Event, *, wake: threading.Event | N
         except SyncError as exc:
             failures += 1
             sync_state.save(store, last_error=str(exc))
-            delay = min(cap_s, base_s * 2 ** (failures - 1)) * rng.uniform(0.5, 1.5)
+            delay = backoff_delay(failures, base_s=base_s, cap_s=cap_s, rng=rng)
             log(f"sync: {exc}; retrying in {delay:.1f} s")
         if wake.wait(delay):
             wake.clear()

@@ -1,12 +1,18 @@
-"""The kit's sync settings and progress, kept in its settings table."""
+"""The kit's sync settings and progress, kept in its settings table.
+
+`key` is only ever set on a kit enrolled before kits had their own key pairs: the shared secret
+it signs with until its first sync registers its public key (see signing.py).
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from webapp.storage import Store
 
+from .identity import kit_name
+
 KEYS = ("hub_url", "kit_id", "key", "checkpoint", "last_success", "last_error", "last_attempt", "hub_assembly",
-        "combined", "combined_at")
+        "combined", "combined_at", "hub_offset")
 
 
 @dataclass
@@ -21,10 +27,11 @@ class SyncState:
     hub_assembly: str | None
     combined: str | None
     combined_at: str | None
+    hub_offset: str | None  # seconds to add to the kit's clock to get the hub's (see client.py)
 
     @property
     def enrolled(self) -> bool:
-        return bool(self.hub_url and self.kit_id and self.key)
+        return bool(self.hub_url and self.kit_id)
 
 
 def load(store: Store) -> SyncState:
@@ -37,13 +44,18 @@ def load(store: Store) -> SyncState:
 def save(store: Store, **values: object) -> None:
     """Set (or, with None, clear) sync settings in one write."""
     with store.write() as db:
-        for name, value in values.items():
-            if name not in KEYS:
-                raise KeyError(name)
-            if value is None:
-                db.execute("DELETE FROM settings WHERE name = ?", [f"sync.{name}"])
-            else:
-                db["settings"].upsert({"name": f"sync.{name}", "value": str(value)}, pk="name")
+        save_in(db, **values)
+
+
+def save_in(db, **values: object) -> None:
+    """`save` inside a write the caller holds (to change other settings in the same transaction)."""
+    for name, value in values.items():
+        if name not in KEYS:
+            raise KeyError(name)
+        if value is None:
+            db.execute("DELETE FROM settings WHERE name = ?", [f"sync.{name}"])
+        else:
+            db["settings"].upsert({"name": f"sync.{name}", "value": str(value)}, pk="name")
 
 
 def combined_results(store: Store) -> dict | None:
@@ -60,10 +72,12 @@ def waiting(store: Store) -> int:
     return store.scalar("SELECT count(*) FROM outbox WHERE seq > ?", [checkpoint])
 
 
-def summary(store: Store) -> dict:
-    """What the steward page shows: hub, last successful sync, records waiting, last error."""
+def summary(store: Store, configured_name: str = "") -> dict:
+    """What the steward page shows: the kit's name, hub, last successful sync, records waiting,
+    last error. `configured_name` is `kit_name` from the settings file."""
     state = load(store)
     return {
+        "kit_name": kit_name(store, configured_name),
         "enrolled": state.enrolled,
         "hub_url": state.hub_url,
         "last_success": state.last_success,

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from webapp.domain.errors import N_
+from webapp.domain.errors import N_, DomainError
+from webapp.domain.text import whole_number
 from webapp.domain.voting import BallotError
+
+# No voting limit goes past 100 (webapp.domain.voting.Rules); the rules give the exact limit.
+MAX_CHOICE = 100
 
 
 def choices_from_form(form: MultiDict, ideas: list[dict], method: str) -> dict[str, int]:
@@ -21,9 +25,12 @@ def choices_from_form(form: MultiDict, ideas: list[dict], method: str) -> dict[s
         raw = form.get(f"idea-{number}", "").strip()
         if not raw:
             continue
-        if not raw.isdigit():
-            raise BallotError("bad_value", N_("Every choice must be a whole number."))
-        choices[idea_id] = int(raw)
+        try:
+            choices[idea_id] = whole_number(raw, field="choice", low=0, high=MAX_CHOICE)
+        except DomainError:
+            raise BallotError(
+                "bad_value", N_("Every choice must be a whole number from 0 to %(n)d."), n=MAX_CHOICE
+            ) from None
     return choices
 
 

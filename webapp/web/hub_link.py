@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, flash, get_flashed_messages, redirect,
 from flask_babel import gettext as _
 
 from webapp.security import require_role, store
+from webapp.sync import identity
 from webapp.sync import state as sync_state
 from webapp.sync.client import HubClient, SyncError
 
@@ -18,7 +19,7 @@ def page():
         try:
             kit_id = HubClient(store()).enrol(
                 request.form.get("hub_url", "").strip(), request.form.get("code", "").strip(),
-                current_app.config["KIT_NAME"],
+                identity.kit_name(store(), current_app.config["KIT_NAME"]),
             )
         except SyncError as exc:
             flash(_("Enrolment failed: %(why)s", why=str(exc)), "error")
@@ -26,5 +27,5 @@ def page():
             flash(_("Enrolled with the hub as %(id)s. Records will be sent whenever the kit is online.", id=kit_id), "notice")
         return redirect(url_for("hub_link.page"), 303)
     messages = dict(get_flashed_messages(with_categories=True))
-    return render_template("organiser/hub.html", sync=sync_state.summary(store()),
+    return render_template("organiser/hub.html", sync=sync_state.summary(store(), current_app.config["KIT_NAME"]),
                            error=messages.get("error"), notice=messages.get("notice"))

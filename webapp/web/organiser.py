@@ -7,23 +7,20 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from webapp.boot import settings_file
 from webapp.domain import codes
 from webapp.domain.errors import DomainError
 from webapp.domain.phases import ORDER, allows_moderation, allows_settings_change
 from webapp.domain.voting import METHOD_NAMES
-from webapp.security import client_identity, require_role, sign_out, store
-from webapp.services import assembly, auth, ballots, ideas, results
+from webapp.printing import queue
+from webapp.security import client_identity, require_role, safe_next, sign_out, store
+from webapp.services import assembly, auth, ballots, health, ideas, results
+from webapp.services import clock as kit_clock
+from webapp.sync import identity
 
 from .portal import sign_in_staff
 
 bp = Blueprint("organiser", __name__, url_prefix="/organiser")
-
-
-def _safe_next(target: str | None, default: str) -> str:
-    # Only same-site paths: a crafted ?next= must not send a signed-in organiser elsewhere.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
 
 
 @bp.route("/signin", methods=["GET", "POST"])
@@ -37,20 +34,35 @@ def signin():
             error, status = _("Too many wrong attempts. Wait a minute and try again."), 429
         elif first_time or request.form.get("setup_code"):
             try:
-                auth.use_setup_code(store(), request.form.get("setup_code", ""), request.form.get("passphrase", ""))
+                # At sign-up the organiser may rename the kit (checked before the code is used).
+                name = identity.clean_name(request.form.get("kit_name")) if first_time else ""
+                credential = auth.use_setup_code(store(), request.form.get("setup_code", ""),
+                                                 request.form.get("passphrase", ""))
             except DomainError as exc:
                 limiter.failed(*client_identity())
                 error, status = exc.translated(_), exc.status
             else:
-                sign_in_staff("organiser")
-                return redirect(url_for("organiser.overview"), 303)
-        elif auth.check_passphrase(store(), request.form.get("passphrase", "")):
-            sign_in_staff("organiser")
-            return redirect(_safe_next(request.args.get("next"), url_for("organiser.overview")), 303)
+                if name and name != identity.kit_name(store(), current_app.config["KIT_NAME"]):
+                    identity.set_name(store(), name)
+                _signed_in(credential)
+                return redirect(safe_next(request.args.get("next"), url_for("organiser.overview")), 303)
+        elif credential := auth.check_passphrase(store(), request.form.get("passphrase", "")):
+            _signed_in(credential)
+            return redirect(safe_next(request.args.get("next"), url_for("organiser.overview")), 303)
         else:
             limiter.failed(*client_identity())
             error, status = _("That passphrase is not right."), 401
-    return render_template("organiser/signin.html", first_time=first_time, error=error), status
+    kit_name = identity.kit_name(store(), current_app.config["KIT_NAME"]) if first_time else ""
+    return render_template("organiser/signin.html", first_time=first_time, error=error,
+                           kit_name=request.form.get("kit_name", kit_name)), status
+
+
+def _signed_in(credential) -> None:
+    """Sign the organiser in; the time their browser sent (if any) may set the kit's clock."""
+    sign_in_staff("organiser", credential)
+    offered = kit_clock.offer_from_browser(store(), request.form.get("browser_time"))
+    if offered and offered["accepted"]:
+        flash(_("The kit's clock was set from this device's time."), "notice")
 
 
 @bp.post("/signout")
@@ -86,7 +98,11 @@ def _flash_args() -> dict:
 @bp.get("/")
 @require_role("organiser")
 def overview():
-    return _page("organiser/overview.html", **_flash_args())
+    problems = settings_file.shown(settings_file.recorded_problems(store()), _)
+    # What phones can join now: the network the boot step applied (see webapp.boot.applied).
+    kit = queue.KitInfo.from_config(current_app.config, queue.kit_url(current_app.config, request.host_url))
+    return _page("organiser/overview.html", settings_problems=problems, kit_network=kit,
+                 health=health.for_page(store(), current_app.config), **_flash_args())
 
 
 @bp.post("/settings")
@@ -172,7 +188,7 @@ def stewards():
     error = None
     if request.method == "POST":
         if request.form.get("revoke"):
-            return _act(lambda: auth.revoke_steward_code(store(), request.form["revoke"]), _("Code withdrawn."), "organiser.stewards")
+            return _act(lambda: auth.revoke_steward_code(store(), request.form["revoke"]), _("Code withdrawn: anyone signed in with it is signed out."), "organiser.stewards")
         try:
             new_code = codes.display(auth.create_steward_code(store(), request.form.get("label", "")), codes.STEWARD)
         except DomainError as exc:

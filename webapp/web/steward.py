@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from webapp.domain import codes
 from webapp.domain.errors import DomainError
 from webapp.domain.phases import Phase
-from webapp.security import client_identity, require_role, store
-from webapp.services import assembly, auth, ballots, kit_status
+from webapp.security import client_identity, require_role, safe_next, store
+from webapp.services import assembly, auth, ballots, health, kit_status
 from webapp.sync import state as sync_state
 
 from .forms import choices_from_form
@@ -25,9 +25,9 @@ def signin():
         limiter = current_app.extensions["venuekit"].limiter
         if limiter.wait_seconds(*client_identity()):
             error, status = _("Too many wrong attempts. Wait a minute and try again."), 429
-        elif auth.check_steward_code(store(), request.form.get("code", "")):
-            sign_in_staff("steward")
-            return redirect(url_for("steward.dashboard"), 303)
+        elif code := auth.check_steward_code(store(), request.form.get("code", "")):
+            sign_in_staff("steward", code["code_hash"])
+            return redirect(safe_next(request.args.get("next"), url_for("steward.dashboard")), 303)
         else:
             limiter.failed(*client_identity())
             error, status = _("That steward code is not right — ask the organiser."), 401
@@ -44,9 +44,10 @@ def dashboard():
 
 
 def _live_context() -> dict:
-    return {"assembly": assembly.get(store()), "counts": assembly.counts(store()), "sync": sync_state.summary(store()),
+    return {"assembly": assembly.get(store()), "counts": assembly.counts(store()),
+            "sync": sync_state.summary(store(), current_app.config["KIT_NAME"]),
             "printer": kit_status.printer_state(store()), "uplink": kit_status.uplink_state(store()),
-            "phones": kit_status.phones_with_addresses()}
+            "phones": kit_status.phones_with_addresses(), "health": health.for_page(store(), current_app.config)}
 
 
 @bp.get("/fragment")

@@ -1,0 +1,1 @@
+"""The kit's boot step (`venuekit boot`): settings file, first-boot secrets, network, kit-ready slip."""
