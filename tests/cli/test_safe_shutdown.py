@@ -71,7 +71,7 @@ def test_hung_steps_are_bounded_and_the_kit_still_powers_off(tmp_path, monkeypat
     monkeypatch.setattr(kit_buttons, "STEP_TIMEOUT_S", STEP_S)
     # A slip that never finishes printing, and another process holding the database's write
     # lock (the checkpoint waits on it for the 10 s busy timeout): both steps would hang.
-    job = printing_job(store)
+    printing_job(store)
     holder = sqlite3.connect(str(store.path), isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     try:

@@ -7,7 +7,8 @@ import ipaddress
 import threading
 import time
 
-from pi.netconfig import DNSMASQ_PATH, render, resolve
+from pi.netconfig import DNSMASQ_PATH, resolve
+from pi.netfiles import render
 
 from .conftest import dhcp_lease, dns_query, nm_dnsmasq_command, option_114, tool, unique, veth, wait_for
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import os
 
-from pi.netconfig import DISPATCHER_PATH, NFT_PATH, PROFILE_ID, render
+from pi.netconfig import DISPATCHER_PATH, NFT_PATH, PROFILE_ID
+from pi.netfiles import render
 
 from .conftest import tool
 

@@ -12,7 +12,8 @@ import pytest
 
 from pi import netconfig
 from pi.netconfig import (COUNTRY_PATH, DISPATCHER_PATH, DNSMASQ_PATH, NFT_PATH, NM_CONF_PATH, PROFILE_PATH,
-                          UPLINK_PROFILE_PATH, NetConfigError, render, resolve, write_files)
+                          UPLINK_PROFILE_PATH, NetConfigError, resolve)
+from pi.netfiles import render, write_files
 
 from .conftest import tool
 

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from pi.netconfig import DNSMASQ_PATH, NFT_PATH, render
+from pi.netconfig import DNSMASQ_PATH, NFT_PATH
+from pi.netfiles import render
 from webapp.domain.portal import APPLE_SUCCESS, KINDLE_STUB
 from webapp.services import portal
 from webapp.storage import open_store

@@ -1,7 +1,9 @@
 """The unit files, parsed, and copies whose ExecStart points at a stub so systemd can check them."""
 from __future__ import annotations
 
+import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,37 @@ def stubbed_units(tmp_path_factory) -> dict[str, Path]:
         copy.write_text(text.replace(INSTALLED_BINARY, str(stub)))
         copies[name] = copy
     return copies
+
+
+# A stand-in for polkitd's rule API; duktape is the JavaScript engine polkitd itself embeds.
+HARNESS = """
+var rules = [];
+var polkit = {
+    Result: {YES: "yes", NO: "no", AUTH_ADMIN: "auth_admin", NOT_HANDLED: null},
+    addRule: function (rule) { rules.push(rule); },
+    log: function () {}
+};
+%(rule)s
+var cases = %(cases)s;
+var answers = [];
+for (var i = 0; i < cases.length; i++) {
+    var answer = null;
+    for (var r = 0; r < rules.length && answer === null; r++) {
+        var result = rules[r]({id: cases[i][0]}, {user: cases[i][1]});
+        answer = (result === undefined) ? null : result;
+    }
+    answers.push(answer);
+}
+print(JSON.stringify(answers));
+"""
+
+
+def polkit_answers(rule: Path, cases: list, tmp_path: Path) -> list:
+    """What a polkit rules file answers for each (action id, user name), run in duktape."""
+    duk = shutil.which("duk")
+    assert duk, "duk is missing: `make test-deps` installs the duktape package"
+    script = tmp_path / "harness.js"
+    script.write_text(HARNESS % {"rule": rule.read_text(), "cases": json.dumps(cases)})
+    done = subprocess.run([duk, str(script)], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])

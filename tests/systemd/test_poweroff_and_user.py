@@ -1,37 +1,14 @@
 """The polkit rule that lets the Power button switch the kit off, and the service account."""
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 
 import pytest
 
-from .conftest import SYSTEMD_DIR
+from .conftest import SYSTEMD_DIR, polkit_answers
 
 RULE = SYSTEMD_DIR / "50-venuekit-poweroff.rules"
-
-# A stand-in for polkitd's rule API; duktape is the JavaScript engine polkitd itself embeds.
-HARNESS = """
-var rules = [];
-var polkit = {
-    Result: {YES: "yes", NO: "no", AUTH_ADMIN: "auth_admin", NOT_HANDLED: null},
-    addRule: function (rule) { rules.push(rule); },
-    log: function () {}
-};
-%(rule)s
-var cases = %(cases)s;
-var answers = [];
-for (var i = 0; i < cases.length; i++) {
-    var answer = null;
-    for (var r = 0; r < rules.length && answer === null; r++) {
-        var result = rules[r]({id: cases[i][0]}, {user: cases[i][1]});
-        answer = (result === undefined) ? null : result;
-    }
-    answers.push(answer);
-}
-print(JSON.stringify(answers));
-"""
 
 CASES = [
     (("org.freedesktop.login1.power-off", "venuekit"), "yes"),
@@ -46,13 +23,7 @@ CASES = [
 
 
 def test_polkit_rule_allows_poweroff_for_venuekit_only(tmp_path):
-    duk = shutil.which("duk")
-    assert duk, "duk is missing: `make test-deps` installs the duktape package"
-    script = tmp_path / "harness.js"
-    script.write_text(HARNESS % {"rule": RULE.read_text(), "cases": json.dumps([c for c, _ in CASES])})
-    done = subprocess.run([duk, str(script)], capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == [answer for _, answer in CASES]
+    assert polkit_answers(RULE, [c for c, _ in CASES], tmp_path) == [answer for _, answer in CASES]
 
 
 @pytest.fixture

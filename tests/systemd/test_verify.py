@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ALL_UNITS, REPO, SYSTEMD_DIR, UNITS
+from .conftest import ALL_UNITS, REPO, SYSTEMD_DIR
 
 DEFAULT_ALLOWANCE = 3.0
 # Units allowed above DEFAULT_ALLOWANCE, each explained in systemd/README.md. None today.

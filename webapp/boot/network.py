@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from pi import netconfig
+from pi import netconfig, netfiles
 
 # What the shipped settings file says; a kit keeps its own unique name instead.
 SHARED_DEFAULT_SSID = "venuekit"
@@ -56,7 +56,7 @@ def choose(config: dict[str, Any], previous: Mapping[str, Any] | None,
 
 def apply(config: dict[str, Any], root: Path) -> list[Path]:
     """Write the network files under root; on the kit itself also tell the running system."""
-    written = netconfig.write_files(config, root)
+    written = netfiles.write_files(config, root)
     if Path(root).resolve() == Path("/"):
         _tell_live_system(netconfig.resolve(config), changed=bool(written))
     return written
