@@ -6,8 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, request
+from flask import Flask, has_request_context, request
 from flask_babel import Babel, get_locale, lazy_gettext as _l
+from markupsafe import Markup
 
 from webapp.config import load as load_settings
 from webapp.live import LiveFeed
@@ -64,8 +65,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     Babel(app, locale_selector=_select_locale)
     app.jinja_env.globals.update(
         csrf_token=csrf_token, get_locale=get_locale, phase_label=lambda p: PHASE_LABELS[getattr(p, "value", p)],
-        storage_state=lambda: guard.look().state,
+        storage_state=lambda: guard.look().state, lang_field=lang_field,
     )
+    app.url_defaults(_keep_lang)
     app.before_request(check_csrf)
     app.before_request(forget_ended_session)
     app.after_request(_harden_and_compress)
@@ -110,12 +112,31 @@ def _register_hub(app: Flask, data_dir: Path) -> None:
     app.register_blueprint(bundle_upload.bp)
 
 
+def carried_lang() -> str | None:
+    """The language chosen by ?lang= on this request, if it is one the kit speaks."""
+    if not has_request_context():
+        return None
+    wanted = request.args.get("lang")
+    return wanted if wanted in LANGUAGES else None
+
+
+def _keep_lang(endpoint: str, values: dict) -> None:
+    # No cookies in a portal window: a ?lang= choice rides on every address the kit hands out,
+    # links, form actions and redirects alike. A language given explicitly (a switch) wins.
+    lang = carried_lang()
+    if lang and endpoint != "static":
+        values.setdefault("lang", lang)
+
+
+def lang_field() -> Markup:
+    """A hidden field keeping the ?lang= choice in a GET form (its action's query is dropped)."""
+    lang = carried_lang()
+    return Markup('<input type="hidden" name="lang" value="%s">') % lang if lang else Markup("")
+
+
 def _select_locale() -> str | None:
     # A ?lang= link works in a cookie-less portal window; otherwise follow the phone's language.
-    wanted = request.args.get("lang")
-    if wanted in LANGUAGES:
-        return wanted
-    return request.accept_languages.best_match(LANGUAGES)
+    return carried_lang() or request.accept_languages.best_match(LANGUAGES)
 
 
 def _harden_and_compress(response):

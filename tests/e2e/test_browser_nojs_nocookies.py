@@ -165,3 +165,33 @@ def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, playwright_in
         # Participant pages set no cookie on any hop (the slip links /g/CODE and /b/CODE redirect).
         assert portal.set_cookies == [], portal.set_cookies
         assert portal.cookie_headers_sent == [], portal.cookie_headers_sent
+
+
+def test_a_voter_who_picks_welsh_stays_in_welsh_without_cookies(kit, playwright_instance, phone, tmp_path):
+    """The language chosen with ?lang= rides in the URL through code entry, ballot and thank-you."""
+    expect.set_options(timeout=20_000)
+    kit.api("PATCH", "/assembly", {"num_groups": 1, "ideas_per_group": 2, "method": "approval", "max_choices": 1})
+    group = kit.api("GET", "/groups")[0]
+    ballot_code = kit.api("POST", "/ballot-codes", {"count": 1}, expect=201)["codes"][0]
+    kit.api("POST", "/assembly/phase", {"phase": "submission"})
+    kit.api("PUT", f"/group-codes/{group['code']}/ideas", {"ideas": [{"title": "Bysiau nos"}]}, token=None)
+    kit.api("POST", "/assembly/phase", {"phase": "voting"})
+
+    voter = Portalish(playwright_instance, phone, kit, tmp_path / "welsh")
+    page = voter.page
+    try:
+        page.goto(kit.url + "/?lang=cy")
+        expect(page.locator("html")).to_have_attribute("lang", "cy")
+        page.fill("#ballot-code", codes.display(ballot_code, codes.BALLOT))
+        page.locator("form:has(#ballot-code) button[type=submit]").click()
+        expect(page).to_have_url(f"{kit.url}/b/{ballot_code}?lang=cy")
+        expect(page.locator("html")).to_have_attribute("lang", "cy")
+        page.get_by_label("Bysiau nos").check()
+        page.locator("form[method=post] button[type=submit]").click()
+        expect(page).to_have_url(f"{kit.url}/b/{ballot_code}?saved=1&lang=cy")
+        expect(page.locator("html")).to_have_attribute("lang", "cy")
+        assert voter.context.cookies() == []
+        assert voter.set_cookies == [], voter.set_cookies
+    finally:
+        voter.close()
+    assert kit.api("GET", "/assembly")["counts"]["ballots_cast"] == 1
