@@ -46,6 +46,27 @@ def organiser(app, store):
     return client
 
 
+@pytest.fixture
+def steward(app, store):
+    """A test client signed in with a new steward code."""
+    client = app.test_client()
+    code = auth.create_steward_code(store, "Door")
+    page = client.get("/steward/signin").get_data(as_text=True)
+    assert client.post("/steward/signin", data={"csrf_token": csrf_from(page), "code": code}).status_code == 303
+    return client
+
+
+@pytest.fixture
+def no_time_servers(tmp_path, monkeypatch):
+    """timedatectl answering "not synchronised", whatever the machine running the tests says."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    fake = bin_dir / "timedatectl"
+    fake.write_text("#!/bin/sh\necho no\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+
+
 def make_assembly(store, *, method: str = "approval", groups: int = 3, phase: str = "voting",
                   voters: int = 8, **limits) -> dict:
     """Drive the services to a given phase: groups, two ideas each, ballot codes."""

@@ -6,7 +6,6 @@ writes the kit's clock file.
 """
 from __future__ import annotations
 
-import os
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,15 +13,8 @@ from playwright.sync_api import expect
 
 from pi import clock
 
-
-@pytest.fixture(autouse=True)
-def no_time_servers(tmp_path, monkeypatch):
-    """The server's timedatectl says "not synchronised", whatever this machine's says."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "timedatectl").write_text("#!/bin/sh\necho no\n")
-    (bin_dir / "timedatectl").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
+# timedatectl says "not synchronised", whatever the machine running the tests says.
+pytestmark = pytest.mark.usefixtures("no_time_servers")
 
 
 def test_the_organisers_browser_sets_a_never_set_clock(kit, browser, phone):

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -15,19 +14,11 @@ from webapp.printing import queue
 from webapp.services import assembly, auth
 from webapp.services import clock as kit_clock
 
+# timedatectl says "not synchronised", whatever the machine running the tests says.
+pytestmark = pytest.mark.usefixtures("no_time_servers")
+
 KIT = queue.KitInfo("kit", "venuekit", "password1", "http://10.42.0.1/")
 DAY = 86400.0
-
-
-@pytest.fixture(autouse=True)
-def no_time_servers(tmp_path, monkeypatch):
-    """timedatectl answering "not synchronised", whatever the machine running the tests says."""
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    fake = bin_dir / "timedatectl"
-    fake.write_text("#!/bin/sh\necho no\n")
-    fake.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
 
 
 def data_dir(store) -> Path:

@@ -1,20 +1,10 @@
 """Steward pages: the dashboard and paper-ballot entry, with the replace confirmation."""
 import html as htmllib
 
-import pytest
 
 from tests.conftest import csrf_from, make_assembly
 from webapp.domain import codes
-from webapp.services import auth, ballots
-
-
-@pytest.fixture
-def steward(app, store):
-    client = app.test_client()
-    code = auth.create_steward_code(store, "Door")
-    page = client.get("/steward/signin").get_data(as_text=True)
-    assert client.post("/steward/signin", data={"csrf_token": csrf_from(page), "code": code}).status_code == 303
-    return client
+from webapp.services import ballots
 
 
 def text(response) -> str:

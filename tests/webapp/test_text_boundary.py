@@ -106,15 +106,6 @@ def test_odd_numbers_on_a_phone_ballot_get_a_clear_message(client, store, method
     assert "whole number" in text(response)
 
 
-@pytest.fixture
-def steward(app, store):
-    client = app.test_client()
-    code = auth.create_steward_code(store, "Door")
-    page = client.get("/steward/signin").get_data(as_text=True)
-    assert client.post("/steward/signin", data={"csrf_token": csrf_from(page), "code": code}).status_code == 303
-    return client
-
-
 @pytest.mark.parametrize("value", ["\u00b2", "9" * 5000])
 def test_odd_numbers_on_a_paper_ballot_get_a_clear_message(steward, store, value):
     made = make_assembly(store, method="dot")
