@@ -22,11 +22,13 @@ install: $(VENV)/.installed translations
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d webapp/translations
 
+# Laptop mode runs the Pi's topology (nginx in front): install Debian's nginx if it is missing.
 run: install
+	bash scripts/test-deps.sh nginx
 ifdef DEMO
 	$(BIN)/venuekit --data $(DATA) demo
 endif
-	$(BIN)/venuekit --data $(DATA) serve --host $(HOST) --port $(PORT) --spooler
+	$(BIN)/venuekit --data $(DATA) serve --front --host $(HOST) --port $(PORT) --spooler
 
 test-deps:
 	bash scripts/test-deps.sh
@@ -38,7 +40,7 @@ bench: install
 	$(BIN)/python bench/load.py
 
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -o webapp/translations/messages.pot webapp
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k _l -k NP_:1,2 -o webapp/translations/messages.pot webapp printer
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,6 +1,6 @@
 """Live-screen latency: from a ballot being acknowledged to the projector's socket hearing of it.
 
-Starts `venuekit serve` on a fresh data directory, opens the live WebSocket, casts ballots one
+Starts `venuekit serve --front` (the production topology) on a fresh data directory, opens the live WebSocket, casts ballots one
 at a time through the JSON API, and measures the time from each acknowledgement to the next
 announcement. Prints p50/p99/max and writes them to bench/results/live.txt.
 Run: .venv/bin/python bench/live_latency.py [--ballots N]
@@ -36,7 +36,7 @@ def main() -> None:
     made = make_assembly(open_store(work), voters=args.ballots)
     port = free_port()
     server = subprocess.Popen([str(Path(sys.executable).with_name("venuekit")), "--data", str(work), "serve",
-                               "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                               "--front", "--host", "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}"
         if not wait_until_up(base + "/api/v1/assembly"):

@@ -22,7 +22,11 @@ class Sizes:
     pad: int
 
     @classmethod
-    def for_width(cls, width: int) -> "Sizes":
+    def for_width(cls, width: int, large: bool = False) -> "Sizes":
+        if large:
+            # Large print: body text of at least 16 pt (45 dots at 203 dpi) on any paper width,
+            # so it is not scaled down for 58 mm paper; long lines wrap instead.
+            return cls(small=40, body=46, heading=54, title=64, code=max(72, width // 5), pad=max(4, width // 72))
         # Scaled from 80 mm paper, with floors so 58 mm text stays readable at arm's length.
         scale = width / 576
         return cls(
@@ -45,9 +49,9 @@ def check_width(width: int) -> int:
 class Slip:
     """Blocks are added top to bottom; ``image()`` stacks them at the paper's dot width."""
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, width: int, large: bool = False) -> None:
         self.width = check_width(width)
-        self.sizes = Sizes.for_width(width)
+        self.sizes = Sizes.for_width(width, large)
         self.inner = width - 2 * self.sizes.pad
         self._blocks: list[tuple[Image.Image, str]] = []
 

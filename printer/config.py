@@ -9,7 +9,7 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .errors import PrinterConfigError
+from .errors import N_, PrinterConfigError
 
 KINDS = ("preview", "usb", "network", "file", "dummy")
 DEFAULTS: dict[str, Any] = {
@@ -69,9 +69,11 @@ def _int(name: str, value: Any, low: int, high: int) -> int:
         try:
             value = int(value.strip(), 0)  # accepts "0x04b8" as well as "1208"
         except ValueError:
-            raise PrinterConfigError(f"Printer setting {name!r} should be a number, not {value!r}.") from None
+            raise PrinterConfigError(N_("Printer setting %(name)s should be a number, not %(value)s."),
+                                     name=repr(name), value=repr(value)) from None
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise PrinterConfigError(f"Printer setting {name!r} should be a whole number from {low} to {high}, not {value!r}.")
+        raise PrinterConfigError(N_("Printer setting %(name)s should be a whole number from %(low)s to %(high)s, "
+                                    "not %(value)s."), name=repr(name), low=str(low), high=str(high), value=repr(value))
     return value
 
 
@@ -80,12 +82,14 @@ def _bool(name: str, value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
         return value.strip().lower() in ("1", "true", "yes", "on")
-    raise PrinterConfigError(f"Printer setting {name!r} should be true or false, not {value!r}.")
+    raise PrinterConfigError(N_("Printer setting %(name)s should be true or false, not %(value)s."),
+                             name=repr(name), value=repr(value))
 
 
 def _text(name: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise PrinterConfigError(f"Printer setting {name!r} should be non-empty text, not {value!r}.")
+        raise PrinterConfigError(N_("Printer setting %(name)s should be non-empty text, not %(value)s."),
+                                 name=repr(name), value=repr(value))
     return value.strip()
 
 
@@ -94,27 +98,34 @@ def parse_config(config: Mapping[str, Any] | None) -> PrinterConfig:
     if config is None:
         config = {}
     if not isinstance(config, Mapping):
-        raise PrinterConfigError("Printer settings should be a set of name = value pairs.")
+        raise PrinterConfigError(N_("Printer settings should be a set of name = value pairs."))
     for key in config:
         if key not in DEFAULTS:
             close = difflib.get_close_matches(str(key), list(DEFAULTS), n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else f" Known settings: {', '.join(DEFAULTS)}."
-            raise PrinterConfigError(f"Unknown printer setting {key!r}.{hint}")
+            if close:
+                raise PrinterConfigError(N_("Unknown printer setting %(key)s. Did you mean %(close)s?"),
+                                         key=repr(key), close=repr(close[0]))
+            raise PrinterConfigError(N_("Unknown printer setting %(key)s. Known settings: %(known)s."),
+                                     key=repr(key), known=", ".join(DEFAULTS))
     merged = {**DEFAULTS, **{k: v for k, v in config.items() if v is not None}}
     kind = merged["kind"]
     if kind not in KINDS:
-        raise PrinterConfigError(f"Printer kind {kind!r} is not one of: {', '.join(KINDS)}.")
+        raise PrinterConfigError(N_("Printer kind %(kind)s is not one of: %(kinds)s."),
+                                 kind=repr(kind), kinds=", ".join(KINDS))
     width = _int("width", merged["width"], 128, 2048)
     if width % 8:
-        raise PrinterConfigError(f"Printer setting 'width' should be a multiple of 8 dots (384 or 576), not {width}.")
+        raise PrinterConfigError(N_("Printer setting 'width' should be a multiple of 8 dots (384 or 576), not "
+                                    "%(width)s."), width=str(width))
     timeout = merged["timeout"]
     if isinstance(timeout, str):
         try:
             timeout = float(timeout)
         except ValueError:
-            raise PrinterConfigError(f"Printer setting 'timeout' should be seconds, not {timeout!r}.") from None
+            raise PrinterConfigError(N_("Printer setting 'timeout' should be seconds, not %(value)s."),
+                                     value=repr(timeout)) from None
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not 0 < timeout <= 600:
-        raise PrinterConfigError(f"Printer setting 'timeout' should be seconds from 0 to 600, not {timeout!r}.")
+        raise PrinterConfigError(N_("Printer setting 'timeout' should be seconds from 0 to 600, not %(value)s."),
+                                 value=repr(timeout))
     profile = merged["profile"]
     if profile is not None:
         profile = _text("profile", profile)
@@ -123,11 +134,12 @@ def parse_config(config: Mapping[str, Any] | None) -> PrinterConfig:
         try:
             get_profile(profile)
         except KeyError:
-            raise PrinterConfigError(f"Unknown python-escpos printer profile {profile!r}.") from None
+            raise PrinterConfigError(N_("Unknown python-escpos printer profile %(profile)s."),
+                                     profile=repr(profile)) from None
     host = merged["host"]
     if kind == "network":
         if host is None:
-            raise PrinterConfigError("A network printer needs its address: set 'host' (e.g. 192.168.1.50).")
+            raise PrinterConfigError(N_("A network printer needs its address: set 'host' (e.g. 192.168.1.50)."))
         host = _text("host", host)
 
     def optional_id(name: str, high: int) -> int | None:
@@ -135,7 +147,7 @@ def parse_config(config: Mapping[str, Any] | None) -> PrinterConfig:
 
     vendor_id, product_id = optional_id("vendor_id", 0xFFFF), optional_id("product_id", 0xFFFF)
     if product_id is not None and vendor_id is None:
-        raise PrinterConfigError("A USB 'product_id' needs its 'vendor_id' too.")
+        raise PrinterConfigError(N_("A USB 'product_id' needs its 'vendor_id' too."))
     return PrinterConfig(
         kind=kind,
         width=width,

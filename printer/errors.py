@@ -6,8 +6,23 @@ a plain sentence about the printer, never a Python repr or a traceback.
 from __future__ import annotations
 
 
+def N_(message: str) -> str:
+    """Mark a message for the kit's catalogue (`make messages` reads printer/ too). printer/ has
+    no gettext of its own: the web app translates an error's `template` where it shows it."""
+    return message
+
+
 class PrinterConfigError(ValueError):
-    """The printer settings are missing, misspelt or out of range."""
+    """The printer settings are missing, misspelt or out of range.
+
+    `template` has %(name)s placeholders filled from `params` (text only, so a recorded problem
+    stays JSON), so the web app can word it in its reader's language; str() is the English.
+    """
+
+    def __init__(self, template: str, **params: str):
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
 
 
 class JobPayloadError(ValueError):

@@ -4,7 +4,8 @@ Print jobs are stored by the web app as JSON, so every record here has ``from_pa
 which checks the fields and raises JobPayloadError with a readable message when one is
 missing or of the wrong type. Fixed wording on a slip can be replaced per job with an
 optional ``"labels": {key: text}`` mapping (see printer/layouts.py for the keys), which is
-how the web app prints slips in the assembly's language.
+how the web app prints slips in the assembly's language. ``"large_print": true`` lays a
+slip out in large type (and splits a paper ballot over more slips).
 """
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def _int(payload: Mapping[str, Any], key: str, default: int | None = None, low: 
     value = payload.get(key, default) if default is not None else _need(payload, key)
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise JobPayloadError(f"The print job's {key!r} should be a whole number of at least {low}.")
+    return value
+
+
+def _large(payload: Mapping[str, Any]) -> bool:
+    value = payload.get("large_print", False)
+    if not isinstance(value, bool):
+        raise JobPayloadError("The print job's 'large_print' should be true or false.")
     return value
 
 
@@ -110,13 +118,14 @@ class KitReady:
     setup_code: str | None  # only before the organiser signs up: after, the slip has no setup part
     setup_url: str | None
     labels: Labels = field(default_factory=Labels)
+    large: bool = False
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> "KitReady":
         code = display_code(_text(p, "setup_code")) if p.get("setup_code") is not None else None
         setup_url = _text(p, "setup_url") if code else None
         return cls(_text(p, "kit_name"), WiFi.from_payload(p), _text(p, "url"), code, setup_url,
-                   Labels.from_payload(p))
+                   Labels.from_payload(p), _large(p))
 
 
 @dataclass(frozen=True)
@@ -128,6 +137,7 @@ class GroupCard:
     address: str  # what people type into the browser
     wifi: WiFi
     labels: Labels = field(default_factory=Labels)
+    large: bool = False
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> "GroupCard":
@@ -137,7 +147,8 @@ class GroupCard:
             raise JobPayloadError("The print job needs a 'group_name' or a 'group_number'.")
         url = _text(p, "url")
         return cls(name, number, display_code(_text(p, "code")), url,
-                   _text(p, "address", address_of(url)), WiFi.from_payload(p), Labels.from_payload(p))
+                   _text(p, "address", address_of(url)), WiFi.from_payload(p), Labels.from_payload(p),
+                   _large(p))
 
 
 @dataclass(frozen=True)
@@ -154,6 +165,7 @@ class BallotSlips:
     address: str
     ssid: str
     labels: Labels = field(default_factory=Labels)
+    large: bool = False
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> "BallotSlips":
@@ -165,7 +177,7 @@ class BallotSlips:
         if not ballots:
             raise JobPayloadError("The print job's 'ballots' list is empty.")
         return cls(ballots, _text(p, "address", address_of(ballots[0].url)), _text(p, "ssid", ""),
-                   Labels.from_payload(p))
+                   Labels.from_payload(p), _large(p))
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,7 @@ class Idea:
     number: int
     title: str
     count: int = 0
+    line: str = ""  # a results line already worded (e.g. "42 votes"), instead of the results_line label
 
 
 @dataclass(frozen=True)
@@ -185,6 +198,7 @@ class PaperBallot:
     points: int = 10
     max_per_idea: int = 3
     labels: Labels = field(default_factory=Labels)
+    large: bool = False
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> "PaperBallot":
@@ -197,7 +211,7 @@ class PaperBallot:
             ideas.append(Idea(_int(entry, "number", position, low=0), _text(entry, "title")))
         return cls(display_code(_text(p, "code")), _text(p, "question"), method, tuple(ideas),
                    _int(p, "max_choices", 5, low=1), _int(p, "points", 10, low=1),
-                   _int(p, "max_per_idea", 3, low=1), Labels.from_payload(p))
+                   _int(p, "max_per_idea", 3, low=1), Labels.from_payload(p), _large(p))
 
 
 @dataclass(frozen=True)
@@ -211,6 +225,7 @@ class ResultsSlip:
     unit: str = "votes"
     top: int = 5
     labels: Labels = field(default_factory=Labels)
+    large: bool = False
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> "ResultsSlip":
@@ -218,10 +233,10 @@ class ResultsSlip:
         for position, entry in enumerate(_list(p, "results"), start=1):
             entry = _mapping(entry, "results")
             results.append(Idea(_int(entry, "number", position, low=0), _text(entry, "title"),
-                                _int(entry, "count", low=0)))
+                                _int(entry, "count", low=0), _text(entry, "line", "")))
         return cls(_text(p, "question"), tuple(results), _int(p, "ballots_cast", low=0),
                    _int(p, "ballots_issued", low=0), _text(p, "time"), _text(p, "kit_name"),
-                   _text(p, "unit", "votes"), _int(p, "top", 5, low=1), Labels.from_payload(p))
+                   _text(p, "unit", "votes"), _int(p, "top", 5, low=1), Labels.from_payload(p), _large(p))
 
 
 @dataclass(frozen=True)
@@ -239,6 +254,7 @@ class SettingsProblem:
     file: str
     problems: tuple[SettingsLine, ...]
     labels: Labels = field(default_factory=Labels)
+    large: bool = False
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> "SettingsProblem":
@@ -246,7 +262,7 @@ class SettingsProblem:
                       for e in (_mapping(e, "problems") for e in _list(p, "problems")))
         if not lines:
             raise JobPayloadError("The print job's 'problems' list is empty.")
-        return cls(_text(p, "kit_name", ""), _text(p, "file"), lines, Labels.from_payload(p))
+        return cls(_text(p, "kit_name", ""), _text(p, "file"), lines, Labels.from_payload(p), _large(p))
 
 
 KINDS: dict[str, type] = {

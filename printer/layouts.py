@@ -1,7 +1,9 @@
 """The slips the kit prints, each drawn as 1-bit images at the printer's dot width.
 
 ``render_job(kind, payload, width)`` is the entry point; the fixed wording below can be
-replaced per job through the payload's ``labels`` mapping, by these keys.
+replaced per job through the payload's ``labels`` mapping, by these keys. A job with
+``large_print`` gets larger type throughout, and a paper ballot then lists at most
+LARGE_IDEAS_PER_SLIP ideas on each slip, the rest on further slips with the same code.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from .qr import MIN_MODULE_DOTS, qr_image, qr_matrix, wifi_uri
 from .text import Style, text_block, text_width
 
 DEFAULT_WIDTH = 576
+LARGE_IDEAS_PER_SLIP = 5
 
 LABELS = {
     "kit_ready_title": "Kit ready",
@@ -47,6 +50,8 @@ LABELS = {
     "dot_instructions": "Share {points} points between the ideas, at most {max_per_idea} per idea: write the points in the boxes.",
     "ranked_instructions": "Rank your top {max_choices}: write 1 by your favourite, 2 by the next, and so on.",
     "paper_ballot_footer": "Give this ballot to a steward.",
+    "paper_ballot_part": "Part {part} of {parts}",
+    "paper_ballot_more": "More ideas on the next slip: keep the slips together.",
     "results_title": "Results",
     "results_line": "{count} {unit}",
     "ballots_cast": "Ballots cast: {cast} of {issued} issued",
@@ -90,7 +95,7 @@ def _qr_row(slip: Slip, items: list[tuple[str, str]], max_each: int) -> None:
 
 
 def kit_ready(record: jobs.KitReady, width: int) -> list[Image.Image]:
-    slip = Slip(width)
+    slip = Slip(width, record.large)
     s = slip.sizes
     slip.text(_label(record, "kit_ready_title"), s.title, "bold", "center")
     slip.text(record.kit_name, s.heading, "bold", "center")
@@ -121,7 +126,7 @@ def kit_ready(record: jobs.KitReady, width: int) -> list[Image.Image]:
 
 
 def group_card(record: jobs.GroupCard, width: int) -> list[Image.Image]:
-    slip = Slip(width)
+    slip = Slip(width, record.large)
     s = slip.sizes
     if record.group_number is not None:
         slip.text(_label(record, "group_title", number=record.group_number), s.code, "bold", "center")
@@ -137,7 +142,9 @@ def group_card(record: jobs.GroupCard, width: int) -> list[Image.Image]:
     slip.rule()
     note = (_label(record, "step_wifi_password", password=record.wifi.password) if record.wifi.password
             else _label(record, "step_wifi_open"))
-    slip.text(_label(record, "step_wifi", ssid=record.wifi.ssid, password_note=note), s.body)
+    # The password is offered too: a bilingual label puts each language's own note in its sentence.
+    slip.text(_label(record, "step_wifi", ssid=record.wifi.ssid, password_note=note,
+                     password=record.wifi.password or ""), s.body)
     slip.text(_label(record, "step_stay"), s.body)
     slip.text(_label(record, "step_open", address=record.address), s.body)
     return [slip.image()]
@@ -148,7 +155,7 @@ def ballot_slips(record: jobs.BallotSlips, width: int) -> list[Image.Image]:
            else _label(record, "how_to_vote", address=record.address))
     images = []
     for ballot in record.ballots:
-        slip = Slip(width)
+        slip = Slip(width, record.large)
         s = slip.sizes
         slip.text(_label(record, "ballot_code"), s.small, "regular", "center")
         slip.code(ballot.code)
@@ -186,29 +193,40 @@ def _numbered(slip: Slip, number: int, text: str, size: int, face: str = "regula
 
 
 def paper_ballot(record: jobs.PaperBallot, width: int) -> list[Image.Image]:
-    slip = Slip(width)
-    s = slip.sizes
-    slip.text(_label(record, "paper_ballot_title"), s.heading, "bold", "center")
-    slip.text(_label(record, "paper_ballot_code"), s.small, "regular", "center")
-    slip.code(record.code, s.title)
-    slip.rule()
-    slip.text(record.question, s.body, "bold")
-    slip.space()
-    limits = {"max_choices": record.max_choices, "points": record.points, "max_per_idea": record.max_per_idea}
-    slip.text(_label(record, f"{record.method}_instructions", **limits), s.body)
-    slip.rule()
-    side = round(s.body * 1.4)
-    # Points and ranks are written in, so those boxes are wider than a tick box.
-    box = boxed((side, side) if record.method == "approval" else (side * 2, side))
-    for idea in record.ideas:
-        _numbered(slip, idea.number, idea.title, s.body, box=box)
-    slip.rule()
-    slip.text(_label(record, "paper_ballot_footer"), s.small, "regular", "center")
-    return [slip.image()]
+    # Large print splits the list: each part repeats the code so a steward can put them together.
+    per_slip = LARGE_IDEAS_PER_SLIP if record.large else max(1, len(record.ideas))
+    parts = [record.ideas[i : i + per_slip] for i in range(0, len(record.ideas), per_slip)] or [()]
+    images = []
+    for part, ideas in enumerate(parts, start=1):
+        slip = Slip(width, record.large)
+        s = slip.sizes
+        slip.text(_label(record, "paper_ballot_title"), s.heading, "bold", "center")
+        slip.text(_label(record, "paper_ballot_code"), s.small, "regular", "center")
+        slip.code(record.code, s.title)
+        if len(parts) > 1:
+            slip.text(_label(record, "paper_ballot_part", part=part, parts=len(parts)), s.body, "bold", "center")
+        slip.rule()
+        if part == 1:
+            slip.text(record.question, s.body, "bold")
+            slip.space()
+            limits = {"max_choices": record.max_choices, "points": record.points,
+                      "max_per_idea": record.max_per_idea}
+            slip.text(_label(record, f"{record.method}_instructions", **limits), s.body)
+            slip.rule()
+        side = round(s.body * 1.4)
+        # Points and ranks are written in, so those boxes are wider than a tick box.
+        box = boxed((side, side) if record.method == "approval" else (side * 2, side))
+        for idea in ideas:
+            _numbered(slip, idea.number, idea.title, s.body, box=box)
+        slip.rule()
+        last = part == len(parts)
+        slip.text(_label(record, "paper_ballot_footer" if last else "paper_ballot_more"), s.small, "regular", "center")
+        images.append(slip.image())
+    return images
 
 
 def results_slip(record: jobs.ResultsSlip, width: int) -> list[Image.Image]:
-    slip = Slip(width)
+    slip = Slip(width, record.large)
     s = slip.sizes
     slip.text(_label(record, "results_title"), s.title, "bold", "center")
     slip.text(record.question, s.body, "bold", "center")
@@ -217,8 +235,8 @@ def results_slip(record: jobs.ResultsSlip, width: int) -> list[Image.Image]:
     best = max((idea.count for idea in shown), default=0)
     for rank, idea in enumerate(shown, start=1):
         _numbered(slip, rank, idea.title, s.body, "bold")
-        label = text_block(_label(record, "results_line", count=idea.count, unit=record.unit),
-                           slip.inner // 3, Style(s.small, "regular", "right", 1.2))
+        line = idea.line or _label(record, "results_line", count=idea.count, unit=record.unit)
+        label = text_block(line, slip.inner // 3, Style(s.small, "regular", "right", 1.2))
         track = slip.inner - label.width - s.small // 2
         row = Image.new("L", (slip.inner, max(label.height, s.small)), 255)
         filled = round(track * idea.count / best) if best else 0
@@ -237,7 +255,7 @@ def results_slip(record: jobs.ResultsSlip, width: int) -> list[Image.Image]:
 
 
 def settings_problem(record: jobs.SettingsProblem, width: int) -> list[Image.Image]:
-    slip = Slip(width)
+    slip = Slip(width, record.large)
     s = slip.sizes
     slip.text(_label(record, "settings_title"), s.title, "bold", "center")
     if record.kit_name:

@@ -18,8 +18,10 @@ OVERLAYROOT=0
 DATA_DEVICE=""
 APT_PACKAGES=(python3-venv python3-lgpio network-manager dnsmasq-base nftables iw rsync
               libusb-1.0-0 libfribidi0 fonts-dejavu-core fonts-noto-core fonts-symbola fonts-droid-fallback
-              fonts-unifont)
-SERVICES=(venuekit-web.service venuekit-printer.service venuekit-sync.service venuekit-buttons.service
+              fonts-unifont nginx)
+# The first six are restarted by a re-install; the rest run at boot (or are oneshots).
+SERVICES=(venuekit-web.service venuekit-live.service venuekit-front.service venuekit-printer.service
+          venuekit-sync.service venuekit-buttons.service
           venuekit-kit-ready.service venuekit-boot.service venuekit-clock.service)
 
 usage() {
@@ -97,6 +99,8 @@ install_once() {
   if ! state_has "$packages"; then
     system apt-get update
     system env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${APT_PACKAGES[@]}"
+    # Debian starts its own nginx with a default site; the kit's front is venuekit-front.service.
+    system systemctl disable --now nginx.service || log "warning: could not disable Debian's nginx.service"
     state_add "$packages"
   fi
   put 0644 /usr/lib/sysusers.d/venuekit.conf <"$SRC/systemd/venuekit.sysusers.conf"
@@ -150,6 +154,10 @@ configure_files() {
   put 0644 /etc/udev/rules.d/60-venuekit-printer.rules <"$SRC/provisioning/files/60-venuekit-printer.rules"
   put 0644 /etc/udev/rules.d/61-venuekit-usb-stick.rules <"$SRC/provisioning/files/61-venuekit-usb-stick.rules"
   put 0644 /etc/systemd/journald.conf.d/60-venuekit.conf <"$SRC/provisioning/files/journald-venuekit.conf"
+  # The front's nginx.conf, rendered by the app that runs behind it (webapp/front.py).
+  local front
+  front=$("$PYTHON" -m webapp.front)
+  put 0644 /etc/venuekit/nginx.conf <<<"$front"
   if [[ ! -f "$ROOT$CONFIG" ]]; then
     put 0644 "$CONFIG" <"$SRC/provisioning/files/venuekit.toml"
   fi
@@ -211,7 +219,7 @@ activate() {
   # (firewall backend) need a NetworkManager restart, a reload only rereads profiles.
   system systemctl restart venuekit-boot.service
   system systemctl restart NetworkManager
-  system systemctl restart "${SERVICES[@]:0:4}"
+  system systemctl restart "${SERVICES[@]:0:6}"
   if ((OVERLAYROOT)); then system raspi-config nonint enable_overlayfs; fi
   return 0
 }

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs, only when something is missing.
 # Each line of scripts/apt-packages.txt is "package command-or-file-that-proves-it".
+# With package names (`make run`: nginx), only those lines, and nothing else.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
 while read -r pkg probe; do
   [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  [[ $# -eq 0 || " $* " == *" $pkg "* ]] || continue
   if [[ "$probe" == lib:* ]]; then
     ldconfig -p | grep -q "${probe#lib:}" || missing+=("$pkg")
   elif [[ "$probe" == /* ]]; then
@@ -21,3 +23,4 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 echo "test-deps: system packages present"
+(($#)) || bash scripts/js-deps.sh

@@ -27,3 +27,19 @@ def wait_until_up(url: str, timeout: float = 30.0) -> bool:
         except OSError:
             time.sleep(0.1)
     return False
+
+
+# The production topology (nginx, web workers, live process) in one command; it prints a line
+# starting with READY_LINE once a page answers through nginx, and stops everything on SIGTERM.
+READY_LINE = "venuekit: ready"
+
+
+def front_argv(data_dir: Path | str, port: int, *, host: str = "127.0.0.1", workers: int | None = None,
+               spooler: bool = False) -> list[str]:
+    """`venuekit --data DIR serve --front --host H --port P [--workers N] [--spooler]`."""
+    argv = [VENUEKIT, "--data", str(data_dir), "serve", "--front", "--host", host, "--port", str(port)]
+    if workers:
+        argv += ["--workers", str(workers)]
+    if spooler:
+        argv.append("--spooler")
+    return argv

@@ -6,17 +6,18 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, lazy_gettext as _l
 from markupsafe import Markup
 
 from webapp.config import load as load_settings
-from webapp.live import LiveFeed
+from webapp.guesses import SharedGuessLimiter
 from webapp.security import GuessLimiter, check_csrf, csrf_token, forget_ended_session
-from webapp.services import assembly, auth
+from webapp.services import assembly, auth, kit_language
+from webapp.services.kit_language import LANGUAGES
 from webapp.storage import Store, open_store, space
+from webapp.web.page_gettext import gettext as request_gettext
 
-LANGUAGES = ("en", "cy")
 PHASE_LABELS = {
     "setup": _l("setup"),
     "submission": _l("submission"),
@@ -32,11 +33,11 @@ CSP = (
 
 @dataclass
 class Kit:
-    """What the app holds for its kit: the store, the guess limiter and the live feed."""
+    """What the app holds for its kit: the store and the guess limiter (live screens are served
+    by the live process, webapp/live.py)."""
 
     store: Store
     limiter: GuessLimiter
-    live: LiveFeed
     data_dir: Path
 
 
@@ -60,12 +61,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     guard = space.watch(store, data_dir, app.config["STORAGE_RESERVE_MB"])
     assembly.ensure_assembly(store)
     app.secret_key = auth.secret_key(store)
-    app.extensions["venuekit"] = Kit(store, GuessLimiter(), LiveFeed(store), data_dir)
+    # Shared through the database: every worker process counts the same wrong codes.
+    app.extensions["venuekit"] = Kit(store, SharedGuessLimiter(store), data_dir)
 
     Babel(app, locale_selector=_select_locale)
     app.jinja_env.globals.update(
         csrf_token=csrf_token, get_locale=get_locale, phase_label=lambda p: PHASE_LABELS[getattr(p, "value", p)],
         storage_state=lambda: guard.look().state, lang_field=lang_field,
+        # A group the organiser did not name is "Group N" in the reader's language (not stored).
+        group_name=lambda g: assembly.group_name(g["number"], g["name"], request_gettext),
+        question_text=lambda a: assembly.question_text(a["question"], request_gettext),
     )
     app.url_defaults(_keep_lang)
     app.before_request(check_csrf)
@@ -74,11 +79,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from webapp import errors
     from webapp.api import bp as api_bp
-    from webapp.web import access, form_text, hub_link, live_socket, organiser, participant, portal, printing
-    from webapp.web import projector, results_out, steward
+    from webapp.web import access, form_text, hub_link, organiser, participant, portal, printing
+    from webapp.web import large_print, page_gettext, page_switch, projector, results_out, steward
 
     errors.register(app)
+    page_gettext.install(app)
     form_text.install(app)
+    large_print.install(app)
+    page_switch.install(app)
     if app.config.get("HUB"):
         _register_hub(app, data_dir)
     else:
@@ -92,10 +100,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(results_out.bp)
     app.register_blueprint(printing.bp)
     app.register_blueprint(api_bp)
-    live_socket.register(app)
     # Browsers ask for it on every first visit; a 404 there fills logs and some portal windows
     # show a broken icon.
     app.add_url_rule("/favicon.ico", "favicon", lambda: app.send_static_file("favicon.ico"))
+    if app.config.get("BEHIND_FRONT"):
+        from webapp.front import trust_the_front
+
+        app.wsgi_app = trust_the_front(app.wsgi_app)
     return app
 
 
@@ -116,6 +127,10 @@ def carried_lang() -> str | None:
     """The language chosen by ?lang= on this request, if it is one the kit speaks."""
     if not has_request_context():
         return None
+    # Asked for every address a page builds: skip parsing a query that cannot hold the choice.
+    query = request.query_string
+    if b"lang" not in query and b"%" not in query:
+        return None
     wanted = request.args.get("lang")
     return wanted if wanted in LANGUAGES else None
 
@@ -135,8 +150,11 @@ def lang_field() -> Markup:
 
 
 def _select_locale() -> str | None:
-    # A ?lang= link works in a cookie-less portal window; otherwise follow the phone's language.
-    return carried_lang() or request.accept_languages.best_match(LANGUAGES)
+    # ?lang= (it works in a cookie-less portal window), then a phone set to a language other
+    # than English, then the organiser's default: the order is explained in kit_language.
+    store = current_app.extensions["venuekit"].store
+    phone = kit_language.phone_language(request.accept_languages) if has_request_context() else None
+    return kit_language.page_language(carried_lang(), phone, store)
 
 
 def _harden_and_compress(response):
@@ -148,7 +166,9 @@ def _harden_and_compress(response):
     if (response.mimetype or "").startswith("text/html"):
         response.headers.setdefault("Cache-Control", "no-store")
     if (
-        "gzip" in request.headers.get("Accept-Encoding", "")
+        # Behind the front, nginx compresses (in C, outside the workers' time).
+        not current_app.config.get("BEHIND_FRONT")
+        and "gzip" in request.headers.get("Accept-Encoding", "")
         and not response.direct_passthrough
         and response.status_code == 200
         and response.mimetype.split("/")[0] in ("text", "application")

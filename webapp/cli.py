@@ -20,6 +20,18 @@ def build_parser() -> argparse.ArgumentParser:
     _server_options(serve, port=8000)
     serve.add_argument("--spooler", action="store_true",
                        help="also run the print spooler beside the server, stopped with it (laptop mode)")
+    serve.add_argument("--front", action="store_true",
+                       help="run the whole production topology: nginx on --host:--port in front of the web "
+                            "workers and the live process (laptop mode, tests, the benchmark)")
+    serve.add_argument("--behind-front", action="store_true",
+                       help="the web workers only, behind the front (nginx): take the phone's address from "
+                            "the front's X-Forwarded-For, and leave compression to it")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="web worker processes (default 1 alone, 2 behind the front)")
+    serve.add_argument("--public-url", help=argparse.SUPPRESS)  # the front's address, for messages
+    live = sub.add_parser("live", help="run the live process: every live screen's WebSocket (/ws/live)")
+    live.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    live.add_argument("--port", type=int, default=8002, help="port to listen on (default 8002)")
     sub.add_parser("setup-code", help="print the organiser setup code")
     sub.add_parser("print-spooler", help="run the print spooler: print queued jobs, retrying until printed")
     ready = sub.add_parser("print-kit-ready", help="queue the kit-ready slip (Wi-Fi, address; the setup code "
@@ -71,7 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
 def _server_options(parser: argparse.ArgumentParser, *, port: int) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=port, help=f"port to listen on (default {port})")
-    parser.add_argument("--threads", type=int, default=32, help="worker threads (default 32)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (default 32 alone, 8 behind the front)")
     parser.add_argument("--access-log", action="store_true", help="log every request")
 
 
@@ -93,7 +106,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "clock":
         return _clock(data, args)
     if args.command == "serve":
+        if args.front:
+            from webapp.topology import run_front
+
+            return run_front(data, args)
         return _serve(data, args, hub=False)
+    if args.command == "live":
+        from webapp import live
+
+        return live.main(data, args.host, args.port)
     if args.command == "hub":
         return _hub(data, args)
     from webapp.services import auth
@@ -338,18 +359,25 @@ def _serve(data: Path, args, *, hub: bool) -> int:
     from webapp.server import KitServer
     from webapp.services import auth
 
-    app = create_app({"DATA_DIR": str(data), "HUB": hub})
+    behind = getattr(args, "behind_front", False)
+    app = create_app({"DATA_DIR": str(data), "HUB": hub, "BEHIND_FRONT": behind})
     store = app.extensions["venuekit"].store
     if not hub and not store.guard.make_reserve():
         print("venuekit: storage low: no room to hold the storage reserve (see README, Storage)", flush=True)
-    url = f"http://{args.host}:{args.port}/"
-    print(f"venuekit: serving {'hub ' if hub else ''}{url} (data in {data.resolve()})", flush=True)
+    url = getattr(args, "public_url", None) or f"http://{args.host}:{args.port}/"
+    if behind:
+        print(f"venuekit: web workers on {args.host}:{args.port}, behind the front", flush=True)
+    else:
+        print(f"venuekit: serving {'hub ' if hub else ''}{url} (data in {data.resolve()})", flush=True)
     if not auth.has_organiser(store):
         code = codes.display(auth.setup_code(store), codes.SETUP)
         print(f"venuekit: organiser setup code {code} — sign in at {url}organiser/signin", flush=True)
     if getattr(args, "spooler", False):
         _start_spooler_process(app, data, url)
-    KitServer(app, host=args.host, port=args.port, threads=args.threads, access_log=args.access_log).run()
+    workers = getattr(args, "workers", None) or (2 if behind else 1)
+    threads = args.threads or (8 if behind else 32)
+    KitServer(app, host=args.host, port=args.port, threads=threads, workers=workers,
+              access_log=args.access_log).run()
     return 0
 
 

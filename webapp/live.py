@@ -1,59 +1,272 @@
-"""Change notification for the live screens (projector, steward dashboard)."""
+"""The live process (`venuekit live`): one asyncio server owns every `/ws/live` socket.
+
+Live screens (projector, steward dashboard) hold their socket open for hours. In the web
+workers each one held a request thread, so a room's worth of open projector pages stopped the
+vote. Here a socket is a coroutine and a few kilobytes, so a thousand idle screens cost almost
+nothing, and the web workers never see them.
+
+Changes are learned from one SQLite connection that reads `PRAGMA data_version` a few times a
+second: that counter moves whenever another connection commits, whichever process it is in
+(web workers, the print spooler, the CLI). One read per interval for the whole room, never a
+poll per socket. The kit's own writers also ring a datagram socket after each commit
+(DATA/run/live.sock, webapp/storage/wake.py), so the look happens at once; the poll only
+catches what no ring announced. The protocol is the one `webapp/static/live.js` speaks: `{"version": N}` on
+connect and after each change (at most one message per screen per MIN_INTERVAL_S, so a busy
+room's ballots are coalesced), and `{"ping": true}` every PING_EVERY_S while nothing changes.
+"""
 from __future__ import annotations
 
+import asyncio
+import json
+import signal
+import socket
 import sqlite3
-import threading
-import time
+import sys
+from collections.abc import Callable
+from http import HTTPStatus
+from pathlib import Path
 
-from webapp.storage import Store
+from websockets.asyncio.server import ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+PATH = "/ws/live"
+PING_EVERY_S = 20.0
+MIN_INTERVAL_S = 0.25
+# How often the database is asked whether anything was committed: the worst added latency
+# when a writer's datagram (see open_bell) is lost or the writer sends none.
+POLL_S = 0.15
+# A screen whose socket takes longer than this to accept a message is stalled: it is closed,
+# and it reconnects (live.js backs off) once it is reading again. Its buffer never grows:
+# websockets keeps at most WRITE_LIMIT bytes queued before a send waits.
+SEND_TIMEOUT_S = 10.0
+WRITE_LIMIT = 4096
+DB_NAME = "venuekit.db"  # as webapp/storage/db.py (not imported: the live process stays small)
+BELL_NAME = "live.sock"  # in DATA/run/, as webapp/storage/wake.py: writers ring it after a commit
 
 
-class LiveFeed:
-    """A counter bumped on every commit; screens wait on it instead of polling the database.
+class Feed:
+    """The kit's change counter and the screens waiting on it (all on the event loop's thread)."""
 
-    Commits in this process bump it directly. Commits by other processes (the CLI, the print
-    spooler, the sync worker) are noticed by one watcher thread with its own connection, which
-    compares SQLite's data_version — a per-connection counter, so only ever against itself.
-    That counter also moves for this process's commits, which are then announced twice; the
-    socket coalesces announcements, so the echo costs at most one extra refresh.
-    The watcher starts on the first wait, after gunicorn has forked its worker.
-    """
-
-    def __init__(self, store: Store, poll_s: float = 1.0):
-        self.store = store
-        self.poll_s = poll_s
+    def __init__(self, read: Callable[[], int | None] = lambda: None) -> None:
         self.version = 0
-        self._cond = threading.Condition()
-        self._watcher: threading.Thread | None = None
-        store.listeners.append(self.bump)
+        self.stopping = False
+        self._changed = asyncio.Event()
+        self._read = read
+        self._seen: int | None = None
+        self._looking: asyncio.Task | None = None
 
     def bump(self) -> None:
-        with self._cond:
-            self.version += 1
-            self._cond.notify_all()
+        self.version += 1
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()  # wakes every waiting screen at once; later waiters get the new event
 
-    def wait(self, since: int, timeout: float) -> int:
-        """Block until the version moves past `since` or `timeout` passes; return the version."""
-        self._ensure_watcher()
-        with self._cond:
-            self._cond.wait_for(lambda: self.version != since, timeout=timeout)
-            return self.version
+    def stop(self) -> None:
+        """Wake every screen to end its handler: the server can then stop at once."""
+        self.stopping = True
+        self.bump()
 
-    def _ensure_watcher(self) -> None:
-        with self._cond:
-            if self._watcher is None or not self._watcher.is_alive():
-                self._watcher = threading.Thread(target=self._watch, name="venuekit-live-watch", daemon=True)
-                self._watcher.start()
+    async def look(self) -> int:
+        """Ask the database whether anything was committed since the last look; the version.
 
-    def _watch(self) -> None:
-        conn = sqlite3.connect(str(self.store.path), check_same_thread=False)
+        Looks asked for while one is running share it: a thousand screens connecting at once
+        cost one read."""
+        if self._looking is None:
+            self._looking = asyncio.create_task(self._look())
+        looking = self._looking
         try:
-            seen = conn.execute("PRAGMA data_version").fetchone()[0]
-            while True:
-                time.sleep(self.poll_s)
-                current = conn.execute("PRAGMA data_version").fetchone()[0]
-                if current != seen:
-                    seen = current
-                    self.bump()
+            await asyncio.shield(looking)
         finally:
+            if self._looking is looking and looking.done():
+                self._looking = None
+        return self.version
+
+    async def _look(self) -> None:
+        # In a thread: a read can wait on a lock while the disk is busy; the sockets must not.
+        current = await asyncio.to_thread(self._read)
+        if current is not None and self._seen is not None and current != self._seen:
+            self.bump()
+        if current is not None:
+            self._seen = current
+
+    async def wait(self, since: int, timeout: float) -> int:
+        """The version once it differs from `since`, or after `timeout` seconds the same one."""
+        changed = self._changed
+        if self.version == since:
+            try:
+                async with asyncio.timeout(timeout):  # no extra task per wait, unlike wait_for
+                    await changed.wait()
+            except TimeoutError:
+                pass
+        return self.version
+
+
+def data_version_reader(db_path: Path) -> Callable[[], int | None]:
+    """A function giving the database's data_version, or None while the database is missing.
+
+    The connection only ever reads (and `data_version` is per connection, compared only with
+    itself), so every commit anywhere moves it."""
+    conn: sqlite3.Connection | None = None
+
+    def read() -> int | None:
+        nonlocal conn
+        if conn is None:
+            if not db_path.exists():  # first start: the web app creates it
+                return None
+            conn = sqlite3.connect(str(db_path), timeout=1, isolation_level=None, check_same_thread=False)
+        try:
+            return conn.execute("PRAGMA data_version").fetchone()[0]
+        except sqlite3.Error:
             conn.close()
+            conn = None
+            return None
+
+    return read
+
+
+async def watch(feed: Feed, poll_s: float = POLL_S) -> None:
+    """Look at the database every `poll_s` seconds, for as long as the process runs."""
+    while True:
+        await feed.look()
+        await asyncio.sleep(poll_s)
+
+
+def open_bell(path: Path) -> socket.socket | None:
+    """The datagram socket writers ring after each commit (webapp/storage/wake.py), or None."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.unlink(missing_ok=True)  # left by a live process that was killed
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_NONBLOCK | socket.SOCK_CLOEXEC)
+        sock.bind(str(path))
+        return sock
+    except OSError:  # no bell: the poll alone finds every commit
+        return None
+
+
+async def answer_bell(feed: Feed, sock: socket.socket) -> None:
+    """Look at the database as soon as a writer rings; a burst of rings costs one look."""
+    rang = asyncio.Event()
+
+    def drain() -> None:
+        try:
+            while sock.recv(16):
+                pass
+        except OSError:
+            pass
+        rang.set()
+
+    loop = asyncio.get_running_loop()
+    loop.add_reader(sock.fileno(), drain)
+    try:
+        while True:
+            await rang.wait()
+            rang.clear()
+            if feed._looking is not None:  # begun before this commit, perhaps: look again after it
+                await feed.look()
+            await feed.look()
+    finally:
+        loop.remove_reader(sock.fileno())
+
+
+async def _send(ws: ServerConnection, message: dict) -> None:
+    try:
+        async with asyncio.timeout(SEND_TIMEOUT_S):
+            await ws.send(json.dumps(message))
+    except TimeoutError:
+        ws.transport.abort()  # stalled: drop it rather than queue for it
+        raise ConnectionClosed(None, None) from None
+
+
+def handler(feed: Feed) -> Callable:
+    async def screen(ws: ServerConnection) -> None:
+        try:
+            # Looked at now, not up to POLL_S ago: a screen that connects just after a commit
+            # must not be told of that commit a moment later as if it were news.
+            version = await feed.look()
+            await _send(ws, {"version": version})
+            while True:
+                new = await feed.wait(version, PING_EVERY_S)
+                if feed.stopping:
+                    return
+                if new == version:
+                    await _send(ws, {"ping": True})
+                    continue
+                version = new
+                await _send(ws, {"version": version})
+                await asyncio.sleep(MIN_INTERVAL_S)  # coalesce: later changes wait for the next message
+        except ConnectionClosed:
+            pass
+
+    return screen
+
+
+def _only_the_live_path(connection: ServerConnection, request):
+    if request.path.split("?", 1)[0] != PATH:
+        return connection.respond(HTTPStatus.NOT_FOUND, "not found\n")
+    return None
+
+
+async def run(data_dir: Path, host: str, port: int, *, ready: Callable[[str], None] | None = None,
+              poll_s: float = POLL_S) -> None:
+    """Serve the live sockets until SIGTERM or SIGINT."""
+    feed = Feed(data_version_reader(Path(data_dir) / DB_NAME))
+    stop = asyncio.get_running_loop().create_future()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        asyncio.get_running_loop().add_signal_handler(signum, lambda: stop.done() or stop.set_result(None))
+    watcher = asyncio.create_task(watch(feed, poll_s))
+    bell_path = Path(data_dir) / "run" / BELL_NAME
+    bell = open_bell(bell_path)
+    listener = asyncio.create_task(answer_bell(feed, bell)) if bell is not None else None
+    try:
+        await _serve(feed, host, port, stop, ready)
+    finally:
+        watcher.cancel()
+        if listener is not None:
+            listener.cancel()
+            bell.close()
+            bell_path.unlink(missing_ok=True)
+
+
+async def _serve(feed: Feed, host: str, port: int, stop: asyncio.Future, ready: Callable[[str], None] | None) -> None:
+    async with serve(
+        handler(feed), host, port,
+        process_request=_only_the_live_path,
+        compression=None,  # per-message deflate would cost each socket tens of kilobytes
+        max_size=1024, max_queue=4,  # screens send nothing worth reading
+        write_limit=WRITE_LIMIT,
+        # Protocol pings find screens that went away without closing (a projector unplugged).
+        ping_interval=PING_EVERY_S, ping_timeout=PING_EVERY_S,
+        close_timeout=2,
+        server_header=None,
+        backlog=1024,
+    ):
+        if ready:
+            ready(f"ws://{host}:{port}{PATH}")
+        await stop
+        feed.stop()
+
+
+def _raise_open_file_limit(wanted: int = 8192) -> None:
+    """A thousand screens need more than the usual 1,024 open files (soft limit) a shell gives."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (OSError, ValueError):  # e.g. a system call filter: the unit's LimitNOFILE= applies
+            pass
+
+
+def main(data_dir: Path, host: str, port: int) -> int:
+    import logging
+
+    _raise_open_file_limit()
+
+    # websockets logs every refused handshake at ERROR; a screen reconnecting is not an error.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    logging.getLogger("websockets").setLevel(logging.CRITICAL)
+    asyncio.run(run(data_dir, host, port,
+                    ready=lambda url: print(f"venuekit live: serving {url} (data in {Path(data_dir).resolve()})",
+                                            flush=True)))
+    return 0

@@ -45,6 +45,10 @@ def staff_role() -> str | None:
 
 def forget_ended_session() -> None:
     """Before each request: check a staff cookie against its record (no cookie, no query)."""
+    # Without the cookie there is nothing to check, and not opening the session keeps a
+    # participant's page free of "Vary: Cookie" (bytes on every answer to a phone).
+    if current_app.config["SESSION_COOKIE_NAME"] not in request.cookies:
+        return
     if "sid" in session or "role" in session:
         staff_role()
 

@@ -1,8 +1,36 @@
-"""The production server: gunicorn, one process with threads (field truth 8)."""
+"""The production server: gunicorn's threaded workers (behind the front, several processes)."""
 from __future__ import annotations
+
+import gc
+import os
 
 from gunicorn.app.base import BaseApplication
 from gunicorn.glogging import Logger
+
+
+# The web workers yield the CPU to nginx and the live process: a thousand screens hear a
+# ballot only if the fan-out is not queued behind the next ballots' rendering, and the front
+# must keep reading phones while every worker is busy. Set in the worker itself, so the Pi
+# (venuekit-web.service) and `serve --front` run alike.
+WORKER_NICE = 5
+
+
+def _before_fork(store) -> None:
+    store.close()
+    # Everything the master imported and built (Flask, templates, the app) moves to the
+    # permanent generation: the workers' collections never touch those objects, so their
+    # pages stay shared with the master instead of being copied into each worker.
+    gc.collect()
+    gc.freeze()
+
+
+def _after_fork() -> None:
+    try:
+        current = os.nice(0)
+        if current < WORKER_NICE:
+            os.nice(WORKER_NICE - current)
+    except OSError:  # not allowed (a sandbox): the workers keep the master's priority
+        pass
 
 
 class KitLogger(Logger):
@@ -17,19 +45,22 @@ class KitLogger(Logger):
 
 
 class KitServer(BaseApplication):
-    """Runs the app in gunicorn's threaded worker.
+    """Runs the app in gunicorn's threaded workers.
 
-    One worker process: the live feed and the guess limiter live in memory, and a Pi has no
-    cores to spare. Threads serve slow phones and the WebSockets (flask-sock holds a thread
-    per socket), so there are enough for a room plus a few screens.
+    Alone (`venuekit serve`), one process whose threads also wait on slow phones. Behind the
+    front (`--behind-front`, or `serve --front`), nginx hands over only whole requests and
+    takes whole answers, so a few threads per process stay busy computing, and several
+    processes share the Pi's cores. Live screens never reach gunicorn: the live process
+    (webapp/live.py) holds their sockets.
     """
 
-    def __init__(self, app, *, host: str, port: int, threads: int = 32, access_log: bool = False):
+    def __init__(self, app, *, host: str, port: int, threads: int = 32, access_log: bool = False,
+                 workers: int = 1):
         self.application = app
         store = app.extensions["venuekit"].store
         self.options = {
             "bind": f"{host}:{port}",
-            "workers": 1,
+            "workers": workers,
             "worker_class": "gthread",
             "threads": threads,
             "timeout": 60,
@@ -48,7 +79,8 @@ class KitServer(BaseApplication):
             # The master made the app, so it has a database connection; SQLite's state must not
             # be copied into the worker mid-use. The master runs nothing else (no spooler
             # thread: laptop mode prints from its own process), so closing here is enough.
-            "pre_fork": lambda server, worker: store.close(),
+            "pre_fork": lambda server, worker: _before_fork(store),
+            "post_fork": lambda server, worker: _after_fork(),
         }
         super().__init__()
 

@@ -243,7 +243,7 @@ def test_the_organiser_page_shows_the_same_problems(organiser, store, tmp_path):
     boot.write_text('kit_name = "Library"\nwifi_password = "short"\n')
     settings_file.record(store, read_settings([boot]))
     page = organiser.get("/organiser/").get_data(as_text=True)
-    assert "Line 2 \u00b7 wifi_password" in page
+    assert "Line 2 \u00b7 <code>wifi_password</code>" in page
     assert "The Wi-Fi password has 5 characters" in page
     assert "Used instead: wifi_password = &#34;&#34;" in page
 

@@ -86,11 +86,12 @@ class Kit:
         self._store = None
         self._token: str | None = None
         self.start_args: list[str] = []
+        self.serve_command = ["serve"]  # ["hub", "serve"] for a hub
 
     # -- the process -------------------------------------------------------------------------
     def start(self) -> "Kit":
         assert self.proc is None, "already running"
-        command = [venuekit_command(), "--data", str(self.data_dir), "serve",
+        command = [venuekit_command(), "--data", str(self.data_dir), *self.serve_command,
                    "--host", "127.0.0.1", "--port", str(self.port), *self.start_args]
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT,
@@ -186,6 +187,19 @@ class Kit:
 def kit(tmp_path):
     """A running kit over a fresh data directory: `kit.url`, `kit.data_dir`, `kit.store`."""
     server = Kit(tmp_path / "data", tmp_path / "server.log")
+    try:
+        server.start()
+        yield server
+    finally:
+        server.close()
+
+
+@pytest.fixture
+def front_kit(tmp_path):
+    """The production topology (`venuekit serve --front`): nginx in front of the web workers and
+    the live process, all on loopback; `kit.url` is nginx's."""
+    server = Kit(tmp_path / "data", tmp_path / "server.log")
+    server.start_args = ["--front"]
     try:
         server.start()
         yield server

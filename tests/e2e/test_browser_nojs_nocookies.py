@@ -148,6 +148,10 @@ def test_scribe_and_voter_need_neither_javascript_nor_cookies(kit, playwright_in
     page.get_by_label("Open data on council spending").check()
     page.get_by_role("button", name="Cast my vote").click()
     expect(page.locator(".msg.ok").first).to_contain_text("your vote is saved")
+    # The thank-you page lists the choice (not the whole ballot again) and leads back to it.
+    expect(page.locator("main li")).to_have_count(1)
+    expect(page.locator("main li")).to_contain_text("Open data on council spending")
+    page.get_by_role("link", name="Change my vote").click()
     expect(page.get_by_label("Open data on council spending")).to_be_checked()
     expect(page.get_by_label("Free night buses")).not_to_be_checked()
     assert voter.context.cookies() == []

@@ -1,4 +1,4 @@
-"""`make run`'s server (`venuekit serve --spooler`) answers writes on every start."""
+"""`make run`'s server (`venuekit serve --front --spooler`) answers writes on every start."""
 from __future__ import annotations
 
 import subprocess
@@ -23,7 +23,7 @@ def test_laptop_mode_answers_a_write_on_each_of_many_fresh_starts(tmp_path):
     answered = []
     for start in range(STARTS):
         kit = Kit(tmp_path / f"data{start}", tmp_path / f"server{start}.log")
-        kit.start_args = ["--spooler"]
+        kit.start_args = ["--spooler", "--workers", "2"]  # the master forks twice: both must be able to write
         try:
             kit.start()
             token = kit.token
@@ -43,7 +43,7 @@ def test_laptop_mode_answers_a_write_on_each_of_many_fresh_starts(tmp_path):
 
 def test_laptop_mode_prints_the_kit_ready_slip_and_its_spooler_ends_with_the_server(tmp_path):
     kit = Kit(tmp_path / "data", tmp_path / "server.log")
-    kit.start_args = ["--spooler"]
+    kit.start_args = ["--front", "--spooler"]  # what `make run` starts
     try:
         kit.start()
         prints = kit.data_dir / "prints"

@@ -1,4 +1,5 @@
-"""The live screens' WebSocket against the real server, and the projector's no-JavaScript fallback."""
+"""The live screens' WebSocket through the production topology (nginx, the live process), and the
+projector's no-JavaScript fallback."""
 from __future__ import annotations
 
 import json
@@ -35,7 +36,8 @@ def assert_quiet(ws, seconds: float = 3.0) -> None:
     assert message == {"ping": True}, f"the socket announced a change nobody made: {message}"
 
 
-def test_a_ballot_moves_the_live_version(kit):
+def test_a_ballot_moves_the_live_version(front_kit):
+    kit = front_kit
     # State made before the socket opens, as the CLI would make it (another process on the same file).
     made = make_assembly(kit.store, groups=3, voters=4)
     idea = made["ideas"][0]["id"]
@@ -59,8 +61,9 @@ def test_a_ballot_moves_the_live_version(kit):
     assert kit.api("GET", "/assembly", token=None)["counts"]["ballots_cast"] == 2
 
 
-def test_two_screens_are_not_refreshed_while_nothing_changes(kit):
+def test_two_screens_are_not_refreshed_while_nothing_changes(front_kit):
     """A projector and a steward dashboard open at once, after other processes wrote to the kit."""
+    kit = front_kit
     made = make_assembly(kit.store, groups=2, voters=3)
     idea = made["ideas"][0]["id"]
     url = f"ws://127.0.0.1:{kit.port}/ws/live"

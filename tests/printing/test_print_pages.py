@@ -1,15 +1,21 @@
 """Printing from the steward page, the JSON API and the command line (laptop previews)."""
 import html as htmllib
+import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from PIL import Image
+from printer import Spooler, open_printer
 from pyzbar.pyzbar import decode
 
 from tests.conftest import csrf_from, make_assembly
+from tests.printer import text_spy
+from tests.printer.escpos_decode import slips
 from webapp.app import create_app
+from webapp.printing import paper
+from webapp.printing.jobstore import SqliteJobStore
 from webapp.services import auth, kit_status
 
 
@@ -36,6 +42,37 @@ def test_steward_prints_cards_slips_and_sees_the_queue(organiser, store):
     assert store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'queued'") == 0
     fragment = organiser.get("/steward/print/fragment").get_data(as_text=True)
     assert "0 waiting" in fragment
+
+
+def test_printing_from_the_welsh_page_in_welsh_and_large_print(organiser, store, monkeypatch):
+    """The organiser chose Welsh paper; a steward on the Welsh page asks for large print."""
+    made = make_assembly(store, phase="voting", groups=2)
+    organiser.post("/organiser/paper-language", data={"csrf_token": organiser.csrf, "paper_language": "cy"})
+    page = organiser.get("/steward/print/?lang=cy").get_data(as_text=True)
+    assert '<html lang="cy"' in page and 'name="large_print"' in page
+    for data in ({"action": "group_cards", "slips": "1"}, {"action": "paper_ballots", "count": "1"}):
+        response = organiser.post("/steward/print/?lang=cy", data={"csrf_token": csrf_from(page), "large_print": "1",
+                                                                  **data})
+        assert response.status_code == 303 and "lang=cy" in response.headers["Location"]
+    gettext = paper.catalogue("cy").gettext
+    rows = store.query("SELECT kind, payload FROM print_jobs ORDER BY seq")
+    for row in rows:
+        payload = json.loads(row["payload"])
+        assert payload["large_print"] is True and payload["paper_language"] == "cy"
+        assert payload["labels"]["reprint"] == gettext("REPRINT")
+        assert all(text == gettext(paper.SLIP_LABELS[key]) for key, text in payload["labels"].items()
+                   if key in paper.SLIP_LABELS)
+    card = json.loads(rows[0]["payload"])
+    assert card["url"] == f"http://localhost/g/{made['groups'][0]['code']}?lang=cy"
+    drawn = text_spy.spy(monkeypatch)
+    device = open_printer({"kind": "dummy", "width": 576})
+    spooler = Spooler(SqliteJobStore(store), device)
+    while spooler.run_once() is not None:
+        pass
+    printed = [image for _label, data in device.jobs for image in slips(data)]
+    assert "Papur pleidleisio" in drawn.joined()  # the real Welsh catalogue's wording
+    found = {d.data.decode() for d in decode(printed[0].convert("L"))}
+    assert card["url"] in found
 
 
 def test_printing_pages_need_a_steward(client):

@@ -149,7 +149,8 @@ def test_paper_ballots_results_slip_and_phase_rules(store):
     assembly.reveal(store)
     queue.results_slip(store, KIT)
     result = json.loads(store.scalar("SELECT payload FROM print_jobs WHERE kind = 'results_slip'"))
-    assert result["results"][0] == {"title": made["ideas"][2]["title"], "count": 1}
+    # The line is worded with the plural forms ("1 vote", not "1 votes").
+    assert result["results"][0] == {"title": made["ideas"][2]["title"], "count": 1, "line": "1 vote"}
     assert result["ballots_cast"] == 1
 
 

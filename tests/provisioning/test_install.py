@@ -63,7 +63,8 @@ def test_scripts_are_shellcheck_clean(script):
 def test_install_writes_every_file_into_the_root(tmp_path):
     done = run_install(tmp_path)
     files = snapshot(tmp_path)
-    for unit in ("venuekit-web", "venuekit-printer", "venuekit-sync", "venuekit-buttons", "venuekit-kit-ready"):
+    for unit in ("venuekit-web", "venuekit-live", "venuekit-front", "venuekit-printer", "venuekit-sync",
+                 "venuekit-buttons", "venuekit-kit-ready"):
         path = tmp_path / "etc/systemd/system" / f"{unit}.service"
         assert path.read_text() == (ROOT / "systemd" / f"{unit}.service").read_text()
     assert (tmp_path / "etc/polkit-1/rules.d/50-venuekit-poweroff.rules").exists()
@@ -90,7 +91,15 @@ def test_install_writes_every_file_into_the_root(tmp_path):
     nft = tmp_path / "etc/nftables.d/venuekit.nft"
     assert "redirect to :8000" in nft.read_text()
     assert "skip (--root): env DEBIAN_FRONTEND=noninteractive apt-get install" in done.stdout
-    assert "skip (--root): systemctl enable venuekit-web.service" in done.stdout
+    assert "skip (--root): systemctl enable venuekit-web.service venuekit-live.service venuekit-front.service" \
+        in done.stdout
+    # The front: nginx from Debian, its own unit with the configuration the app renders; Debian's
+    # default nginx (a site on port 80) is switched off.
+    assert "nginx" in done.stdout.split("apt-get install", 1)[1].splitlines()[0]
+    assert "skip (--root): systemctl disable --now nginx.service" in done.stdout
+    from webapp import front
+
+    assert (tmp_path / "etc/venuekit/nginx.conf").read_text() == front.render(front.pi_config())
 
 
 def test_the_image_build_leaves_no_secrets_and_enables_the_boot_step(tmp_path):

@@ -58,7 +58,7 @@ def test_stored_text_is_cleaned_by_the_migration(tmp_path):
     assert (row["question"], row["briefing"]) == ("How[1m might we?", "One\nTwo\nThree")
     names = {r["id"]: r["name"] for r in store.query("SELECT id, name FROM groups")}
     assert names["g1"].startswith("Table ") and "\ufffd" in names["g1"]
-    assert names["g2"] == "Group 2"  # nothing left: the default name comes back
+    assert names["g2"] == ""  # nothing left: the default name, made when shown (0011)
     idea = store.one("SELECT title, detail FROM ideas WHERE id = 'i1'")
     assert (idea["title"], idea["detail"]) == ("Caf\u00e9 for all", "Line one\nline two")
     assert unicodedata.is_normalized("NFC", idea["title"])

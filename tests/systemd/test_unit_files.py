@@ -6,11 +6,12 @@ import pytest
 from .conftest import ALL_UNITS, INSTALLED_BINARY, SYSTEMD_DIR, UNITS
 
 COMMANDS = {
-    "venuekit-web.service": "serve --host 0.0.0.0 --port 8000",
+    "venuekit-web.service": "serve --behind-front --host 127.0.0.1 --port 8001 --workers 2",
     "venuekit-printer.service": "print-spooler",
     "venuekit-sync.service": "sync",
     "venuekit-buttons.service": "buttons",
     "venuekit-kit-ready.service": "print-kit-ready",
+    "venuekit-live.service": "live --host 127.0.0.1 --port 8002",
 }
 WITH_DEVICES = {"venuekit-printer.service", "venuekit-buttons.service"}
 HARDENING = {

@@ -1,5 +1,4 @@
 """Every user-facing string goes through gettext, so a catalogue translates a page untouched."""
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -10,30 +9,10 @@ from babel.messages.pofile import read_po
 from webapp.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "webapp" / "templates"
 
 
-def visible_text(template: str) -> list[str]:
-    """Words a template would show that are not inside a Jinja expression or tag."""
-    text = re.sub(r"\{#.*?#\}", "", template, flags=re.S)
-    text = re.sub(r"\{% block style %\}.*?\{% endblock %\}", "", text, flags=re.S)
-    text = re.sub(r"<(style|script)\b.*?</\1>", "", text, flags=re.S)
-    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", "", text, flags=re.S)
-    text = re.sub(r"<[^>]*>", " ", text)
-    return [w for w in re.findall(r"[^\W\d_]{2,}", text) if w != "venuekit"]
-
-
-def test_templates_have_no_untranslated_text():
-    offenders = {}
-    for path in sorted(TEMPLATES.rglob("*.html")):
-        words = visible_text(path.read_text())
-        if words:
-            offenders[str(path.relative_to(ROOT))] = words
-    assert offenders == {}
-
-
-def test_visible_text_check_finds_a_bare_string():
-    assert visible_text("<p>Hello {{ _('there') }}</p>") == ["Hello"]
+# Unmarked template text is found by tests/webapp/test_catalogue.py (an HTML parser that also
+# reads attributes people hear), and untranslated page text by test_pseudo_locale.py.
 
 
 def test_extraction_finds_strings_from_templates_and_python(tmp_path):

@@ -9,12 +9,14 @@ from webapp.domain import codes
 
 
 class _Links(HTMLParser):
-    """The page's language, its links and its forms (method, action and hidden fields)."""
+    """The page's language, its links, its language-switch links and its forms (method, action
+    and hidden fields)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.lang: str | None = None
         self.links: list[str] = []
+        self.switches: list[str] = []
         self.forms: list[dict] = []
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
@@ -22,7 +24,9 @@ class _Links(HTMLParser):
         if tag == "html":
             self.lang = a.get("lang")
         elif tag == "a" and a.get("href"):
-            self.links.append(a["href"])
+            # The language switch is the one link meant to lead to another language: it says
+            # so with data-lang-switch, and is checked apart (it must lead to another language).
+            (self.switches if "data-lang-switch" in a else self.links).append(a["href"])
         elif tag == "form":
             self.forms.append({"method": (a.get("method") or "get").lower(), "action": a.get("action") or "", "fields": {}})
         elif tag == "input" and self.forms and a.get("type") == "hidden":
@@ -53,6 +57,9 @@ def assert_carries(response, lang: str | None) -> _Links:
         assert page.lang == lang
     for link in filter(_kit_url, page.links):
         assert lang_of(link) == expected, link
+    assert page.switches, "the page offers no language switch"
+    for link in page.switches:
+        assert len(lang_of(link)) == 1 and lang_of(link) != [page.lang], link
     for form in page.forms:
         if form["method"] == "get":
             # A GET form drops its action's query string: the choice rides in a hidden field.

@@ -73,6 +73,21 @@ def test_settings_create_groups_and_validate(organiser, store):
     assert assembly.get(store)["question"] == "How might we?"
 
 
+def test_paper_language_can_change_while_voting_is_open(organiser, store):
+    from webapp.printing import paper
+
+    make_assembly(store, phase="voting", groups=1)
+    page = text(organiser.get("/organiser/"))
+    assert 'name="paper_language"' in page and '<option value="cy+en">Welsh and English (Welsh first)</option>' in page
+    response = post(organiser, "/organiser/paper-language", paper_language="cy+en")
+    assert response.status_code == 303 and paper.choice(store) == "cy+en"
+    page = text(organiser.get(response.headers["Location"]))
+    assert "The language of printed slips is saved." in page and '<option value="cy+en" selected>' in page
+    bad = post(organiser, "/organiser/paper-language", paper_language="fr")
+    assert "Choose English, Welsh, or Welsh and English" in text(organiser.get(bad.headers["Location"]))
+    assert paper.choice(store) == "cy+en"
+
+
 def test_phase_buttons_and_refusal_to_reopen_submission(organiser, store):
     made = make_assembly(store, phase="voting")
     ballots.cast(store, made["codes"][0], {made["ideas"][0]["id"]: 1})

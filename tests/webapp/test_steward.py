@@ -27,7 +27,10 @@ def test_dashboard_shows_counts_and_live_fallback(steward, store):
     ballots.cast(store, made["codes"][0], {made["ideas"][0]["id"]: 1})
     html = steward.get("/steward/").get_data(as_text=True)
     assert 'data-count="ballots_cast">1</strong> / 8' in html
-    assert '<noscript><meta http-equiv="refresh"' in html
+    # Without JavaScript the page must not reload itself (it would wipe a code being typed):
+    # a refresh link stands in for the live update.
+    assert 'http-equiv="refresh"' not in html
+    assert '<noscript><p><a href="/steward/">' in html
     assert 'data-count="ballots_cast">1<' in steward.get("/steward/fragment").get_data(as_text=True)
 
 

@@ -221,8 +221,13 @@ def test_organiser_and_steward_text_is_cleaned(organiser, store):
 def test_text_made_only_of_controls_counts_as_empty(store):
     make_assembly(store, phase="setup")
     with pytest.raises(DomainError) as caught:
-        assembly.rename_group(store, assembly.groups(store)[0]["id"], f"{ESC}\x07\t\n")
+        assembly.update_settings(store, {"question": f"{ESC}\x07\t\n"})
     assert caught.value.code == "required"
+    # A group name left empty gives the group back its default name (made when shown).
+    group = assembly.groups(store)[0]
+    assembly.rename_group(store, group["id"], "Window")
+    assembly.rename_group(store, group["id"], f"{ESC}\x07\t\n")
+    assert assembly.groups(store)[0]["name"] == ""
 
 
 def test_length_is_counted_in_characters_after_normalising():

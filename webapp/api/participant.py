@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import jsonify
+from flask_babel import gettext
 
 from webapp.domain import codes
 from webapp.domain.errors import N_, Conflict
@@ -18,7 +19,7 @@ from .contract import operation
 def assembly_json(state: dict) -> dict:
     return {
         "id": state["id"],
-        "question": state["question"],
+        "question": assembly.question_text(state["question"], gettext),
         "briefing": state["briefing"],
         "phase": state["phase"].value,
         "ideas_per_group": state["ideas_per_group"],
@@ -42,7 +43,8 @@ def get_assembly():
 def _group_json(group: dict) -> dict:
     state = assembly.get(store())
     return {
-        "group": {"number": group["number"], "name": group["name"], "code": group["code"]},
+        "group": {"number": group["number"], "name": assembly.group_name(group["number"], group["name"], gettext),
+                  "code": group["code"]},
         "ideas_per_group": state["ideas_per_group"],
         "editable": state["phase"] is Phase.SUBMISSION,
         "ideas": [{**idea_json(i), "slot": i["slot"]} for i in ideas.for_group(store(), group["id"])],

@@ -32,21 +32,21 @@ def print_status():
            response=schemas.Queued, status=202, errors=(422,))
 def print_group_cards(body: schemas.GroupCards):
     slips = current_app.config["SLIPS_PER_GROUP"] if body.slips_per_group is None else body.slips_per_group
-    return _queued(queue.group_cards(store(), _kit(), slips))
+    return _queued(queue.group_cards(store(), _kit(), slips, large_print=body.large_print))
 
 
 @bp.post("/print/ballot-slips")
 @operation("Issue new ballot codes and queue a slip for each", auth="steward", body=schemas.PrintCount,
            response=schemas.Queued, status=202)
 def print_ballot_slips(body: schemas.PrintCount):
-    return _queued(queue.ballot_slips(store(), _kit(), body.count))
+    return _queued(queue.ballot_slips(store(), _kit(), body.count, large_print=body.large_print))
 
 
 @bp.post("/print/paper-ballots")
 @operation("Issue new codes and queue a paper ballot for each (voting phase)", auth="steward", body=schemas.PrintCount,
            response=schemas.Queued, status=202, errors=(409,))
 def print_paper_ballots(body: schemas.PrintCount):
-    return _queued(queue.paper_ballots(store(), body.count))
+    return _queued(queue.paper_ballots(store(), body.count, large_print=body.large_print))
 
 
 @bp.post("/print/results-slip")

@@ -111,12 +111,17 @@ class Count(Request):
     count: int = Field(ge=1, le=MAX_BATCH)
 
 
+LARGE_PRINT = "large type; a paper ballot then spreads its ideas over more slips"
+
+
 class PrintCount(Request):
     count: int = Field(ge=1, le=queue.MAX_BATCH)
+    large_print: bool = Field(False, description=LARGE_PRINT)
 
 
 class GroupCards(Request):
     slips_per_group: int | None = Field(None, ge=0, le=50, description="null: the kit's slips_per_group")
+    large_print: bool = Field(False, description=LARGE_PRINT)
 
 
 class GroupName(Request):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Response, jsonify
+from flask_babel import gettext
 
 from webapp.domain import codes
 from webapp.domain.errors import N_, NotFound
@@ -41,7 +42,8 @@ def post_reveal(body: schemas.Reveal):
 @operation("Groups with their codes", auth="organiser", response=[schemas.GroupRow])
 def list_groups():
     return jsonify([
-        {"id": g["id"], "number": g["number"], "name": g["name"], "code": g["code"],
+        {"id": g["id"], "number": g["number"], "name": assembly.group_name(g["number"], g["name"], gettext),
+         "code": g["code"],
          "display_code": codes.display(g["code"], codes.GROUP)}
         for g in assembly.groups(store())
     ])

@@ -128,6 +128,10 @@ def _command(value: list, values: Mapping[str, Any]) -> tuple[Any, Refusal | Non
 
 
 def _table_refusal(name: str, exc: Exception) -> Refusal:
+    if isinstance(getattr(exc, "template", None), str):
+        # The printer's own words as a template, so the page says them in its reader's language.
+        return (N_("The [%(name)s] settings were not used: %(detail)s"),
+                {"name": name, "detail": exc.template, "detail_params": dict(exc.params)})
     return (N_("The [%(name)s] settings were not used: %(detail)s"), {"name": name, "detail": str(exc)})
 
 

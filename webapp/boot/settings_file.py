@@ -60,6 +60,9 @@ class SettingsProblem:
 
     def text(self, gettext: Callable[[str], str] = str) -> str:
         params = {k: gettext(v) if k in TRANSLATED_PARAMS else v for k, v in self.params.items()}
+        if isinstance(params.get("detail_params"), dict) and isinstance(params.get("detail"), str):
+            # Another package's message, as a template with its own params (see _table_refusal).
+            params["detail"] = translate(gettext, params["detail"], params.pop("detail_params"))
         return translate(gettext, self.message, params)
 
     def used_text(self, gettext: Callable[[str], str] = str) -> str:
@@ -215,7 +218,8 @@ def _apply_file(path: Path, values: dict, last_good: dict | None) -> tuple[bool,
         if last_good and name in last_good:
             values[name] = copy.deepcopy(last_good[name])
         message, params = refusal
-        sub = _culprit(given[name], str(params.get("detail", "")))
+        detail = translate(str, str(params.get("detail", "")), params.get("detail_params") or {})
+        sub = _culprit(given[name], detail)
         line = settings_text.key_line(text, name, sub) or settings_text.key_line(text, name)
         problems.append(SettingsProblem(line, name, message, params, f"{name} = {toml_value(values[name])}",
                                         str(path)))
@@ -248,9 +252,12 @@ def summary(problems: list[SettingsProblem], gettext: Callable[[str], str] = str
     if not problems:
         return None
     first = problems[0]
-    where = f"{Path(first.file).name or CONFIG_NAME}" + (f" line {first.line}" if first.line else "")
-    more = f" (+{len(problems) - 1} more)" if len(problems) > 1 else ""
-    return f"{where}: {first.text(gettext)}{more}"
+    name = Path(first.file).name or CONFIG_NAME
+    where = translate(gettext, N_("%(file)s line %(line)d"), {"file": name, "line": first.line}) if first.line else name
+    text = f"{where}: {first.text(gettext)}"
+    if len(problems) > 1:
+        text = translate(gettext, N_("%(summary)s (+%(n)d more)"), {"summary": text, "n": len(problems) - 1})
+    return text
 
 
 def record(store, settings: BootSettings) -> None:
@@ -290,7 +297,10 @@ def where(problem: SettingsProblem, gettext: Callable[[str], str] = str) -> str:
 
 def shown(problems: list[SettingsProblem], gettext: Callable[[str], str] = str) -> list[dict]:
     """Each problem as the slip and the organiser page word it."""
-    return [{"file": p.file, "where": where(p, gettext), "what": p.text(gettext), "used": p.used_text(gettext)}
+    return [{"file": p.file, "where": where(p, gettext), "what": p.text(gettext), "used": p.used_text(gettext),
+             # Apart, for a page: the setting's name is typed as in the file, whatever the language.
+             "line": translate(gettext, N_("Line %(line)d"), {"line": p.line}) if p.line else "",
+             "setting": p.setting}
             for p in problems]
 
 

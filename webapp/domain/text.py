@@ -33,15 +33,15 @@ INVALID_BYTES = N_(
 class InvalidText(DomainError):
     """Text that is not valid Unicode: a lone surrogate, or bytes that are not UTF-8."""
 
-    def __init__(self, field: str):
+    def __init__(self, field: str, **field_params: object):
         super().__init__(
             "invalid_text",
             N_("%(field)s is not valid text (it holds characters that cannot be read). Please type it again."),
-            field=field,
+            field=field, **field_params,
         )
 
 
-def normalise(value: str, *, field: str, multiline: bool = False) -> str:
+def normalise(value: str, *, field: str, multiline: bool = False, **field_params: object) -> str:
     """`value` as valid NFC text without control characters, trimmed.
 
     Line breaks (CRLF, CR, NEL, U+2028/9, VT, FF) become "\\n" in a multi-line field and a
@@ -49,7 +49,7 @@ def normalise(value: str, *, field: str, multiline: bool = False) -> str:
     Raises InvalidText for a lone surrogate (what a JSON "\\ud800" escape decodes to).
     """
     if _SURROGATE.search(value):
-        raise InvalidText(field)
+        raise InvalidText(field, **field_params)
     text = _LINE_BREAK.sub("\n", value).replace("\t", " ")
     # Controls go before NFC so a mark they separated from its letter composes with it.
     text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
@@ -62,7 +62,7 @@ def repair(value: str | bytes, *, multiline: bool = False) -> str:
     """Stored text that predates the boundary, cleaned the same way; bytes that are not UTF-8
     and lone surrogates become U+FFFD instead of being refused."""
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else _SURROGATE.sub("\ufffd", value)
-    return normalise(text, field="text", multiline=multiline)
+    return normalise(text, field=N_("text"), multiline=multiline)
 
 
 def repair_json(value: object, *, keep: frozenset[str] = frozenset()) -> object:

@@ -8,7 +8,12 @@ from typing import Iterable, Mapping, Sequence
 from .errors import N_, DomainError
 
 METHODS = ("approval", "dot", "ranked")
-METHOD_NAMES = {"approval": "Approval", "dot": "Dot voting", "ranked": "Ranked (Borda count)"}
+# Marked here, translated where shown (`_(name)`): a `_()` of a variable is never extracted.
+METHOD_NAMES = {"approval": N_("Approval"), "dot": N_("Dot voting"), "ranked": N_("Ranked (Borda count)")}
+# The organiser's labels for the limits, so an error names the field as the form does.
+LIMIT_NAMES = {"max_choices": N_("Approval: ideas each person may choose · Ranked: how many to rank"),
+               "points": N_("Dot voting: points each person has"),
+               "max_per_idea": N_("Dot voting: most points on one idea")}
 
 
 class BallotError(DomainError):
@@ -34,7 +39,8 @@ class Rules:
         for name in ("max_choices", "points", "max_per_idea"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
-                raise BallotError("bad_limit", N_("%(name)s must be a whole number from 1 to 100."), name=name)
+                raise BallotError("bad_limit", N_("%(field)s must be a whole number from 1 to 100."),
+                                 field=LIMIT_NAMES[name])
         if self.method == "dot" and self.max_per_idea > self.points:
             raise BallotError("bad_limit", N_("Points per idea cannot be more than the points in all."))
 
@@ -76,15 +82,19 @@ def validate(rules: Rules, choices: Mapping[str, int], valid_ids: set[str]) -> d
         if any(v != 1 for v in cleaned.values()):
             raise BallotError("bad_value", N_("This ballot only ticks ideas."))
         if len(cleaned) > rules.max_choices:
-            raise BallotError("too_many", N_("Choose at most %(n)d ideas."), n=rules.max_choices)
+            raise BallotError("too_many", (N_("Choose at most %(n)d idea."), N_("Choose at most %(n)d ideas.")),
+                              n=rules.max_choices)
     elif rules.method == "dot":
         if any(v > rules.max_per_idea for v in cleaned.values()):
-            raise BallotError("too_many", N_("At most %(n)d points on one idea."), n=rules.max_per_idea)
+            raise BallotError("too_many", (N_("At most %(n)d point on one idea."),
+                                           N_("At most %(n)d points on one idea.")), n=rules.max_per_idea)
         if sum(cleaned.values()) > rules.points:
-            raise BallotError("too_many", N_("At most %(n)d points in all."), n=rules.points)
+            raise BallotError("too_many", (N_("At most %(n)d point in all."), N_("At most %(n)d points in all.")),
+                              n=rules.points)
     else:
         if len(cleaned) > rules.max_choices:
-            raise BallotError("too_many", N_("Rank at most %(n)d ideas."), n=rules.max_choices)
+            raise BallotError("too_many", (N_("Rank at most %(n)d idea."), N_("Rank at most %(n)d ideas.")),
+                              n=rules.max_choices)
         if len(set(cleaned.values())) != len(cleaned):
             raise BallotError("duplicate_rank", N_("Each rank can be given to one idea only."))
         if max(cleaned.values()) > rules.max_choices:

@@ -9,7 +9,7 @@ from webapp.security import require_role, store as room_store
 from webapp.services.results import to_csv
 
 from . import ingest
-from .results import combined, import_ideas, records_export
+from .results import ONLINE, ONLINE_NAME, combined, import_ideas, records_export
 
 bp = Blueprint("hub_pages", __name__, url_prefix="/hub")
 
@@ -22,8 +22,13 @@ def hub():
 @require_role("organiser")
 def overview():
     messages = dict(get_flashed_messages(with_categories=True))
+    results = combined(hub(), room_store())
+    for venue in results["venues"]:
+        if venue["kit_id"] == ONLINE:
+            venue["venue"] = _(ONLINE_NAME)
+    results["excluded_venues"] = [_(ONLINE_NAME) if name == ONLINE_NAME else name for name in results["excluded_venues"]]
     return render_template(
-        "hub/overview.html", kits=ingest.kits(hub()), results=combined(hub(), room_store()),
+        "hub/overview.html", kits=ingest.kits(hub()), results=results,
         error=messages.get("error"), notice=messages.get("notice"),
     )
 

@@ -15,6 +15,8 @@ from webapp.storage import Store
 from .ingest import kits
 
 ONLINE = "online"
+# The online room's venue name: English in exports, translated on the hub's page.
+ONLINE_NAME = N_("Online")
 
 
 def venue_records(hub: Store, kit_id: str) -> dict:
@@ -48,7 +50,7 @@ def venues(hub: Store, room: Store | None) -> list[dict]:
         state = room_assembly.get(room)
         ballots = all_choices(room)
         if ballots:
-            found.append({"id": ONLINE, "name": "Online", "rules": state["rules"], "question": state["question"],
+            found.append({"id": ONLINE, "name": ONLINE_NAME, "rules": state["rules"], "question": state["question"],
                           "ideas": [], "ballots": ballots})
     return found
 

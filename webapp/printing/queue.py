@@ -19,6 +19,8 @@ from webapp.services.common import new_id, now, whole_number
 from webapp.storage import Store
 from webapp.sync import identity
 
+from . import paper
+
 MAX_BATCH = 500
 
 
@@ -59,17 +61,18 @@ def _add(db, kind: str, payload: dict, label: str, batch: str | None) -> str:
     return job_id
 
 
-def _group_card(kit: KitInfo, group: dict) -> dict:
+def _group_card(kit: KitInfo, group: dict, query: str = "") -> dict:
     shown = codes.display(group["code"], codes.GROUP)
     # The number prints large on its own; a name is added only if the organiser gave one.
-    name = "" if group["name"] == f"Group {group['number']}" else group["name"]
+    name = "" if group["name"] in ("", f"Group {group['number']}") else group["name"]
     return {"group_number": group["number"], "group_name": name, "code": shown,
-            "url": f"{kit.url}g/{group['code']}", "address": kit.address,
+            "url": f"{kit.url}g/{group['code']}{query}", "address": kit.address,
             "ssid": kit.ssid, "password": kit.password}
 
 
-def _slip(kit: KitInfo, code: str) -> dict:
-    return {"ballots": [{"code": codes.display(code, codes.BALLOT), "url": f"{kit.url}b/{code}"}],
+def _slip(kit: KitInfo, code: str, query: str = "") -> dict:
+    """`query` keeps the slip's language on the page its QR code opens (see paper.qr_query)."""
+    return {"ballots": [{"code": codes.display(code, codes.BALLOT), "url": f"{kit.url}b/{code}{query}"}],
             "address": kit.address, "ssid": kit.ssid}
 
 
@@ -94,7 +97,7 @@ def kit_ready(store: Store, kit: KitInfo, *, only_if_no_organiser: bool = False)
     if only_if_no_organiser and auth.has_organiser(store):
         return None
     payload = {"kit_name": identity.kit_name(store, kit.name), "ssid": kit.ssid, "password": kit.password,
-               "url": kit.url}
+               "url": kit.url, **paper.extras(store, "kit_ready")}
     if not auth.has_organiser(store):
         payload |= {"setup_code": codes.display(auth.setup_code(store), codes.SETUP),
                     "setup_url": f"{kit.url}organiser/signin"}
@@ -104,9 +107,10 @@ def kit_ready(store: Store, kit: KitInfo, *, only_if_no_organiser: bool = False)
         return _add(db, "kit_ready", payload, "Kit-ready slip", None)
 
 
-def group_cards(store: Store, kit: KitInfo, slips_per_group: object, group_ids: list[str] | None = None) -> str:
+def group_cards(store: Store, kit: KitInfo, slips_per_group: object, group_ids: list[str] | None = None,
+                *, large_print: bool = False) -> str:
     """Queue every group's card (or the named groups'), each followed by its ballot slips."""
-    slips = whole_number(slips_per_group, field="ballot slips per group", low=0, high=50)
+    slips = whole_number(slips_per_group, field=N_("ballot slips per group"), low=0, high=50)
     groups = [g for g in assembly.groups(store) if group_ids is None or g["id"] in group_ids]
     if not groups:
         raise DomainError("no_groups", N_("There are no groups yet: set the number of groups first."))
@@ -114,11 +118,15 @@ def group_cards(store: Store, kit: KitInfo, slips_per_group: object, group_ids: 
     while len(fresh) < slips * len(groups):
         fresh += ballots.issue_codes(store, min(1000, slips * len(groups) - len(fresh)))
     batch = new_id()
+    query = paper.qr_query(store)
+    card = paper.extras(store, "group_card", large_print=large_print, wifi_password=bool(kit.password))
+    slip = paper.extras(store, "ballot_slip", large_print=large_print)
     with store.write() as db:
         for index, group in enumerate(groups):
-            _add(db, "group_card", _group_card(kit, group), f"Group card {group['number']}", batch)
+            _add(db, "group_card", {**_group_card(kit, group, query), **card}, f"Group card {group['number']}", batch)
             for code in fresh[index * slips : (index + 1) * slips]:
-                _add(db, "ballot_slip", _slip(kit, code), f"Ballot slip {codes.display(code, codes.BALLOT)}", batch)
+                _add(db, "ballot_slip", {**_slip(kit, code, query), **slip},
+                     f"Ballot slip {codes.display(code, codes.BALLOT)}", batch)
     return batch
 
 
@@ -133,20 +141,23 @@ def next_group_card(store: Store, kit: KitInfo, slips_per_group: int) -> str:
     return ballot_slips(store, kit, slips_per_group)
 
 
-def ballot_slips(store: Store, kit: KitInfo, count: object) -> str:
+def ballot_slips(store: Store, kit: KitInfo, count: object, *, large_print: bool = False) -> str:
     """Issue `count` new ballot codes and queue a slip for each."""
-    count = whole_number(count, field="number of ballot slips", low=1, high=MAX_BATCH)
+    count = whole_number(count, field=N_("number of ballot slips"), low=1, high=MAX_BATCH)
     fresh = ballots.issue_codes(store, count)
     batch = new_id()
+    query = paper.qr_query(store)
+    slip = paper.extras(store, "ballot_slip", large_print=large_print)
     with store.write() as db:
         for code in fresh:
-            _add(db, "ballot_slip", _slip(kit, code), f"Ballot slip {codes.display(code, codes.BALLOT)}", batch)
+            _add(db, "ballot_slip", {**_slip(kit, code, query), **slip},
+                 f"Ballot slip {codes.display(code, codes.BALLOT)}", batch)
     return batch
 
 
-def paper_ballots(store: Store, count: object) -> str:
+def paper_ballots(store: Store, count: object, *, large_print: bool = False) -> str:
     """Issue `count` new codes and queue a paper ballot listing every idea for each."""
-    count = whole_number(count, field="number of paper ballots", low=1, high=MAX_BATCH)
+    count = whole_number(count, field=N_("number of paper ballots"), low=1, high=MAX_BATCH)
     state = assembly.get(store)
     if state["phase"] is not Phase.VOTING:
         raise Conflict("wrong_phase", N_("Paper ballots list the final ideas, so they print once voting is open."))
@@ -156,28 +167,34 @@ def paper_ballots(store: Store, count: object) -> str:
     rules = state["rules"].as_dict()
     fresh = ballots.issue_codes(store, count)
     batch = new_id()
+    # Idea titles and the question print as written, in whatever language they were written.
+    extra = paper.extras(store, "paper_ballot", large_print=large_print)
     with store.write() as db:
         for code in fresh:
             payload = {"code": codes.display(code, codes.BALLOT), "question": state["question"],
                        "method": rules["method"], "max_choices": rules["max_choices"], "points": rules["points"],
                        "max_per_idea": rules["max_per_idea"],
-                       "ideas": [{"number": i["number"], "title": i["title"]} for i in on_ballot]}
+                       "ideas": [{"number": i["number"], "title": i["title"]} for i in on_ballot], **extra}
             _add(db, "paper_ballot", payload, f"Paper ballot {codes.display(code, codes.BALLOT)}", batch)
     return batch
 
 
-def results_slip(store: Store, kit: KitInfo) -> str:
+def results_slip(store: Store, kit: KitInfo, *, large_print: bool = False) -> str:
     """Queue the results slip; only once the results are revealed."""
     state = assembly.get(store)
     if not (state["phase"] is Phase.RESULTS and state["revealed"]):
         raise Conflict("not_revealed", N_("The results slip can be printed once the results are revealed."))
     counts = assembly.counts(store)
+    unit = "votes" if state["rules"].method == "approval" else "points"
+    language = paper.choice(store)
     payload = {"question": state["question"], "kit_name": identity.kit_name(store, kit.name),
-               "results": [{"title": r["title"], "count": r["score"]} for r in results.leaderboard(store)],
+               "results": [{"title": r["title"], "count": r["score"],
+                            "line": paper.result_line(language, unit, r["score"])}
+                           for r in results.leaderboard(store)],
                "ballots_cast": counts["ballots_cast"], "ballots_issued": counts["ballots_issued"],
                # Empty when the kit's clock was never set: the slip says "time unknown", not 1970.
                "time": kit_clock.stamp(store) or "",
-               "unit": "votes" if state["rules"].method == "approval" else "points"}
+               "unit": unit, **paper.extras(store, "results_slip", large_print=large_print)}
     with store.write() as db:
         return _add(db, "results_slip", payload, "Results slip", None)
 

@@ -8,6 +8,7 @@ longer vote) and prints a slip with a fresh code instead.
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit
 
 from webapp.domain import codes
 from webapp.domain.errors import N_, Conflict, NotFound
@@ -45,7 +46,10 @@ def _with_codes(kind: str, payload: dict, fresh: list[str], kit: KitInfo) -> dic
     if kind == "paper_ballot":
         return {**payload, "code": shown[0]}
     rest = {k: v for k, v in payload.items() if k not in ("code", "url")}
-    return {**rest, "ballots": [{"code": s, "url": f"{kit.url}b/{c}"} for s, c in zip(shown, fresh)]}
+    # The new slip keeps the old one's words and the language its QR address carried.
+    old = payload["ballots"][0]["url"] if "ballots" in payload else payload.get("url", "")
+    query = f"?{urlsplit(old).query}" if urlsplit(old).query else ""
+    return {**rest, "ballots": [{"code": s, "url": f"{kit.url}b/{c}{query}"} for s, c in zip(shown, fresh)]}
 
 
 def void_and_replace(store: Store, kit: KitInfo, job_id: str) -> str:

@@ -2,18 +2,24 @@
 from __future__ import annotations
 
 import json
+from typing import Callable
 
 from webapp.domain import codes
 from webapp.domain.errors import N_, Conflict, DomainError, NotFound
 from webapp.domain.phases import Phase, allows_settings_change, check_move, parse
-from webapp.domain.voting import Rules
+from webapp.domain.voting import LIMIT_NAMES, Rules
 from webapp.storage import Store
 
 from .common import clean_text, new_id, now, whole_number
 
-DEFAULT_QUESTION = "How might we take meaningful steps to Upgrade Democracy?"
+# Stored until the organiser types their own, and shown in the reader's language meanwhile
+# (question_text): a typed question is shown as written.
+DEFAULT_QUESTION = N_("How might we take meaningful steps to Upgrade Democracy?")
 MAX_GROUPS = 200
 MAX_IDEAS_PER_GROUP = 10
+# A group the organiser has not named is stored with an empty name and called this when shown,
+# in the reader's language: a stored "Group 1" would be English on a Welsh page.
+DEFAULT_GROUP_NAME = N_("Group %(n)d")
 
 
 def ensure_assembly(store: Store) -> dict:
@@ -56,23 +62,24 @@ def update_settings(store: Store, form: dict) -> dict:
         raise Conflict("wrong_phase", N_("Settings are fixed once voting has opened."))
     changes: dict = {}
     if "question" in form:
-        changes["question"] = clean_text(form["question"], field="question", max_len=300, required=True)
+        changes["question"] = clean_text(form["question"], field=N_("question"), max_len=300, required=True)
     if "briefing" in form:
         changes["briefing"] = clean_text(
-            form["briefing"], field="briefing", max_len=2000, required=False, multiline=True
+            form["briefing"], field=N_("briefing"), max_len=2000, required=False, multiline=True
         )
     if "ideas_per_group" in form:
         changes["ideas_per_group"] = whole_number(
-            form["ideas_per_group"], field="ideas per group", low=1, high=MAX_IDEAS_PER_GROUP
+            form["ideas_per_group"], field=N_("ideas per group"), low=1, high=MAX_IDEAS_PER_GROUP
         )
     rules = current["rules"].as_dict()
     for key in ("method", "max_choices", "points", "max_per_idea"):
         if key in form and form[key] not in (None, ""):
-            rules[key] = form[key] if key == "method" else whole_number(form[key], field=key, low=1, high=100)
+            rules[key] = form[key] if key == "method" else whole_number(
+                form[key], field=LIMIT_NAMES[key], low=1, high=100)
     changes["rules"] = json.dumps(Rules.from_dict(rules).as_dict())
     num_groups = None
     if "num_groups" in form:
-        num_groups = whole_number(form["num_groups"], field="number of groups", low=1, high=MAX_GROUPS)
+        num_groups = whole_number(form["num_groups"], field=N_("number of groups"), low=1, high=MAX_GROUPS)
     with store.write() as db:
         if num_groups is not None:
             _resize_groups(db, num_groups)
@@ -89,7 +96,7 @@ def _resize_groups(db, wanted: int) -> None:
             {
                 "id": new_id(),
                 "number": number,
-                "name": f"Group {number}",
+                "name": "",
                 "code": _unused_group_code(db),
                 "created_at": now(),
             }
@@ -124,8 +131,19 @@ def group_by_code(store: Store, text: str) -> dict:
     return row
 
 
+def question_text(question: str, gettext: Callable[[str], str] = str) -> str:
+    """The question as people read it: the organiser's, or the default in `gettext`'s language."""
+    return gettext(DEFAULT_QUESTION) if question == DEFAULT_QUESTION else question
+
+
+def group_name(number: int, name: str | None, gettext: Callable[[str], str] = str) -> str:
+    """A group's name as people read it: the organiser's, or "Group N" in `gettext`'s language."""
+    return name or gettext(DEFAULT_GROUP_NAME) % {"n": number}
+
+
 def rename_group(store: Store, group_id: str, name: str) -> None:
-    name = clean_text(name, field="group name", max_len=60, required=True)
+    """Name a group; an empty name gives it back its default ("Group N" in each reader's language)."""
+    name = clean_text(name, field=N_("group name"), max_len=60, required=False)
     with store.write() as db:
         if db.execute("UPDATE groups SET name = ? WHERE id = ?", [name, group_id]).rowcount == 0:
             raise NotFound("unknown_group", N_("There is no such group."))

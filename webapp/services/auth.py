@@ -113,9 +113,13 @@ def check_passphrase(store: Store, passphrase: str) -> str | None:
     return sessions.organiser_credential_of(rows.get(sessions.GENERATION))
 
 
+# A steward code made without a label is stored with this one and shown in the reader's language.
+DEFAULT_STEWARD_LABEL = N_("Steward")
+
+
 def create_steward_code(store: Store, label: str) -> str:
     """A new steward sign-in code; only its hash is kept, so it is shown once."""
-    label = clean_text(label, field="label", max_len=60, required=False) or "Steward"
+    label = clean_text(label, field=N_("label"), max_len=60, required=False) or DEFAULT_STEWARD_LABEL
     code = codes.generate(codes.STEWARD)
     with store.write() as db:
         db["staff_codes"].insert(
@@ -151,7 +155,7 @@ def create_token(store: Store, role: str, label: str = "", days: int = TOKEN_DAY
         raise DomainError("bad_role", N_("The role must be organiser or steward."))
     if not isinstance(days, int) or not 1 <= days <= TOKEN_DAYS_MAX:
         raise DomainError("bad_days", N_("A token lasts from 1 to %(n)d days."), n=TOKEN_DAYS_MAX)
-    label = clean_text(label, field="label", max_len=60, required=False)
+    label = clean_text(label, field=N_("label"), max_len=60, required=False)
     token = f"vk_{role[0]}_{secrets.token_urlsafe(32)}"
     created = now()
     expires = (datetime.fromisoformat(created) + timedelta(days=days)).isoformat(timespec="milliseconds")

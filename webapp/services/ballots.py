@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Callable
 
+from cachetools import LRUCache
 from sqlite_utils import Database
 
 from webapp.domain import codes
@@ -12,7 +14,7 @@ from webapp.domain.phases import accepts_ballots
 from webapp.domain.voting import ballot_order, validate
 from webapp.storage import Store
 
-from . import assembly, ideas
+from . import content
 from .common import new_id, now, whole_number
 
 MAX_BATCH = 1000
@@ -20,7 +22,7 @@ MAX_BATCH = 1000
 
 def issue_codes(store: Store, count: object) -> list[str]:
     """Create a batch of new ballot codes; the opaque ballot id is unrelated to the code."""
-    count = whole_number(count, field="number of ballot codes", low=1, high=MAX_BATCH)
+    count = whole_number(count, field=N_("number of ballot codes"), low=1, high=MAX_BATCH)
     created: list[str] = []
     with store.write() as db:
         batch = db.execute("SELECT coalesce(max(batch), 0) + 1 FROM ballot_codes").fetchone()[0]
@@ -69,19 +71,42 @@ def current(store: Store, ballot_id: str) -> dict | None:
 
 def ballot_view(store: Store, text: str, *, with_ballot: bool = True) -> dict:
     """What a voter sees: the ideas in this ballot's own order and (unless not wanted) any
-    earlier choices. Also what `cast` needs, so a vote reads each thing once."""
+    earlier choices. Also what `cast` needs, so a vote reads each thing once.
+
+    The assembly and ideas come from the process's snapshot (content.py): only the code, the
+    content version and the earlier ballot are read per request."""
     code_row = lookup(store, text)
-    state = assembly.get(store)
-    on_ballot = ideas.visible(store)
-    by_id = {idea["id"]: idea for idea in on_ballot}
-    order = ballot_order(code_row["ballot_id"], by_id)
+    shown = content.snapshot(store)
+    order = _order(store, code_row["ballot_id"], shown)
     return {
         "code": code_row["code"],
         "ballot_id": code_row["ballot_id"],
-        "assembly": state,
-        "ideas": [by_id[i] for i in order],
+        "version": shown.version,
+        "assembly": shown.assembly,
+        "ideas": [shown.by_id[i] for i in order],
         "ballot": current(store, code_row["ballot_id"]) if with_ballot else None,
     }
+
+
+# A voter's flow (ballot, vote, thank-you) asks for the same order three times; hashing 60 ideas
+# each time was a visible share of a vote's work.
+_orders: LRUCache = LRUCache(maxsize=1024)
+_orders_lock = threading.Lock()
+
+
+def _order(store: Store, ballot_id: str, shown: content.Snapshot) -> list[str]:
+    key = (store.path, ballot_id, shown.version)
+    with _orders_lock:
+        order = _orders.get(key)
+    if order is None:
+        order = ballot_order(ballot_id, shown.by_id)
+        with _orders_lock:
+            _orders[key] = order
+    return order
+
+
+class _Stale(Exception):
+    """The assembly or its ideas changed after the ballot was checked against them."""
 
 
 def cast(
@@ -103,33 +128,52 @@ def cast(
     if source not in ("phone", "paper"):
         raise DomainError("bad_source", N_("A ballot comes from a phone or from paper."))
     view = view or ballot_view(store, text, with_ballot=False)
-    if not accepts_ballots(view["assembly"]["phase"]):
-        raise Conflict("wrong_phase", N_("Voting is not open."))
-    canonical = validate(view["assembly"]["rules"], choices, {idea["id"] for idea in view["ideas"]})
-    record = {"ballot_id": view["ballot_id"], "choices": json.dumps(canonical, sort_keys=True),
-              "source": source, "cast_at": now()}
-    # Everything is read and checked before the write lock; inside it, as little as possible.
-    with store.write() as db:
-        previous = db.execute(
-            "SELECT source, revision FROM ballots WHERE ballot_id = ?", [record["ballot_id"]]
-        ).fetchone()
-        if source == "paper" and previous and previous[0] == "phone" and not confirm_replace:
-            raise Conflict(
-                "already_voted",
-                N_("This code has already voted by phone. Tick 'replace' to enter the paper ballot instead."),
-            )
-        record["revision"] = previous[1] + 1 if previous else 1
-        db.execute(
-            """INSERT INTO ballots (ballot_id, choices, source, revision, cast_at)
-               VALUES (:ballot_id, :choices, :source, :revision, :cast_at)
-               ON CONFLICT (ballot_id) DO UPDATE SET choices = excluded.choices,
-                 source = excluded.source, revision = excluded.revision, cast_at = excluded.cast_at""",
-            record,
+    for _attempt in range(STALE_RETRIES):
+        if not accepts_ballots(view["assembly"]["phase"]):
+            raise Conflict("wrong_phase", N_("Voting is not open."))
+        canonical = validate(view["assembly"]["rules"], choices, {idea["id"] for idea in view["ideas"]})
+        record = {"ballot_id": view["ballot_id"], "choices": json.dumps(canonical, sort_keys=True),
+                  "source": source, "cast_at": now()}
+        try:
+            # Everything is read and checked before the write; inside it, as little as possible.
+            # Ballots cast at the same moment share one transaction (one disk sync).
+            store.write_each(lambda db: _store(db, record, view["version"], confirm_replace, also))
+        except _Stale:
+            view = ballot_view(store, text, with_ballot=False)
+            continue
+        record["choices"] = canonical
+        return record
+    raise Conflict("busy", N_("The assembly changed while your vote was being saved. Please try again."))
+
+
+STALE_RETRIES = 3
+
+
+def _store(db: Database, record: dict, seen_version: int, confirm_replace: bool,
+           also: Callable[[Database], None] | None) -> None:
+    """The write of one ballot, inside the (shared) transaction."""
+    # Phase, rules and ideas were checked against a snapshot: it must still be the current one,
+    # or voting may have closed (or an idea been hidden) since.
+    if content.version(db) != seen_version:
+        raise _Stale()
+    previous = db.execute(
+        "SELECT source, revision FROM ballots WHERE ballot_id = ?", [record["ballot_id"]]
+    ).fetchone()
+    if record["source"] == "paper" and previous and previous[0] == "phone" and not confirm_replace:
+        raise Conflict(
+            "already_voted",
+            N_("This code has already voted by phone. Tick 'replace' to enter the paper ballot instead."),
         )
-        if also is not None:
-            also(db)
-    record["choices"] = canonical
-    return record
+    record["revision"] = previous[1] + 1 if previous else 1
+    db.execute(
+        """INSERT INTO ballots (ballot_id, choices, source, revision, cast_at)
+           VALUES (:ballot_id, :choices, :source, :revision, :cast_at)
+           ON CONFLICT (ballot_id) DO UPDATE SET choices = excluded.choices,
+             source = excluded.source, revision = excluded.revision, cast_at = excluded.cast_at""",
+        record,
+    )
+    if also is not None:
+        also(db)
 
 
 def all_choices(store: Store) -> list[dict[str, int]]:

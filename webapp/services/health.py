@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from pi import host, probes
 from pi.config import PIN_FACTORIES, pin_driver
@@ -239,9 +239,16 @@ def collect(store: Store, settings: dict, data_dir: Path, *, root: Path | str = 
             "checked_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "checks": checks}
 
 
-def for_page(store: Store, config: dict) -> dict:
-    """The health the organiser and steward pages show (the spooler's recent printer probe if any)."""
-    return collect(store, config, Path(config["DATA_DIR"]), live=False)
+def for_page(store: Store, config: dict, gettext: Callable[[str], str] = str) -> dict:
+    """The health the organiser and steward pages show (the spooler's recent printer probe if any),
+    the settings file's first problem worded in `gettext`'s language (it is recorded in English)."""
+    health = collect(store, config, Path(config["DATA_DIR"]), live=False)
+    settings = health["checks"].get("settings")
+    if settings and settings["detail"]:
+        from webapp.boot import settings_file
+
+        settings["detail"] = settings_file.summary(settings_file.recorded_problems(store), gettext) or settings["detail"]
+    return health
 
 
 def as_text(health: dict) -> str:

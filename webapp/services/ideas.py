@@ -33,14 +33,15 @@ def save_for_group(store: Store, group_id: str, entries: list[tuple[str, str]],
     limit = current["ideas_per_group"]
     cleaned = []
     for slot, (title, detail) in enumerate(entries, start=1):
-        title = clean_text(title, field=f"idea {slot} title", max_len=TITLE_MAX, required=False)
-        detail = clean_text(detail, field=f"idea {slot} detail", max_len=DETAIL_MAX, required=False,
+        title = clean_text(title, field=N_("idea %(slot)d title"), max_len=TITLE_MAX, required=False, slot=slot)
+        detail = clean_text(detail, field=N_("idea %(slot)d detail"), max_len=DETAIL_MAX, required=False, slot=slot,
                             multiline=True)
         if detail and not title:
             raise DomainError("required", N_("Idea %(n)d has detail but no title."), n=slot)
         cleaned.append((slot, title, detail))
     if any(title for slot, title, _ in cleaned if slot > limit):
-        raise DomainError("too_many_ideas", N_("A group can send at most %(n)d ideas."), n=limit)
+        raise DomainError("too_many_ideas", (N_("A group can send at most %(n)d idea."),
+                                             N_("A group can send at most %(n)d ideas.")), n=limit)
     with store.write() as db:
         if not db.execute("SELECT 1 FROM groups WHERE id = ?", [group_id]).fetchone():
             raise NotFound("unknown_group", N_("There is no such group."))
@@ -70,14 +71,16 @@ def save_for_group(store: Store, group_id: str, entries: list[tuple[str, str]],
     return for_group(store, group_id)
 
 
-def all_ideas(store: Store) -> list[dict]:
-    """Every idea with its group and the groups that proposed it (merged ideas included)."""
+def all_ideas(store: Store, gettext: Callable[[str], str] = str) -> list[dict]:
+    """Every idea with its group and the groups that proposed it (merged ideas included);
+    groups without a name of their own are named in `gettext`'s language."""
     rows = store.query(
         """SELECT ideas.*, groups.number AS group_number, groups.name AS group_name
            FROM ideas JOIN groups ON groups.id = ideas.group_id ORDER BY ideas.number"""
     )
     by_id = {row["id"]: row for row in rows}
     for row in rows:
+        row["group_name"] = assembly.group_name(row["group_number"], row["group_name"], gettext)
         row["proposers"] = [row["group_name"]]
         row["proposer_numbers"] = [row["group_number"]]
     for row in rows:
@@ -88,9 +91,9 @@ def all_ideas(store: Store) -> list[dict]:
     return rows
 
 
-def visible(store: Store) -> list[dict]:
+def visible(store: Store, gettext: Callable[[str], str] = str) -> list[dict]:
     """The ideas on the ballot: not hidden, not merged into another."""
-    return [row for row in all_ideas(store) if not row["hidden"] and not row["merged_into"]]
+    return [row for row in all_ideas(store, gettext) if not row["hidden"] and not row["merged_into"]]
 
 
 def _moderate(store: Store):

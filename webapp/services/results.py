@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Callable
 
 from webapp.domain.voting import Tally, tally
 from webapp.storage import Store
@@ -23,9 +24,9 @@ def current_tally(store: Store) -> Tally:
     return tally(state["rules"], on_ballot, all_choices(store), merged)
 
 
-def leaderboard(store: Store) -> list[dict]:
-    """Tally rows joined with the ideas' titles and proposing groups."""
-    by_id = {idea["id"]: idea for idea in ideas.visible(store)}
+def leaderboard(store: Store, gettext: Callable[[str], str] = str) -> list[dict]:
+    """Tally rows joined with the ideas' titles and proposing groups (named in `gettext`'s language)."""
+    by_id = {idea["id"]: idea for idea in ideas.visible(store, gettext)}
     rows = []
     for row in current_tally(store).rows:
         idea = by_id[row.idea_id]

@@ -273,3 +273,50 @@ def _print_job_reprint(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE print_jobs ADD COLUMN reprint INTEGER NOT NULL DEFAULT 0")
     db.execute("ALTER TABLE print_jobs ADD COLUMN replaced_by TEXT")
     db.execute("ALTER TABLE ballot_codes ADD COLUMN voided_at TEXT")
+
+
+# Tables whose rows a ballot page shows (the question, the rules and phase, ideas, group names):
+# any change to them moves `content_version`, so every process's cache of them knows it is old.
+CONTENT_TABLES = ("assembly", "groups", "ideas")
+
+
+@migration("0009_content_version")
+def _content_version(db: sqlite_utils.Database) -> None:
+    """One counter bumped by trigger in the same transaction as any change to what a ballot
+    shows, however the change is made (pages, API, CLI, sync, another worker process)."""
+    db.execute("CREATE TABLE versions (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID")
+    db.execute("INSERT INTO versions (name, value) VALUES ('content', 1)")
+    for table in CONTENT_TABLES:
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(
+                f"""CREATE TRIGGER content_version_{table}_{event.lower()} AFTER {event} ON {table}
+                BEGIN
+                    UPDATE versions SET value = value + 1 WHERE name = 'content';
+                END"""
+            )
+
+
+@migration("0010_guess_buckets")
+def _guess_buckets(db: sqlite_utils.Database) -> None:
+    """Wrong-code counts shared by every worker process (see webapp/guesses.py); written only
+    when a code is wrong. `stamp` is the system's monotonic clock, the same in every process."""
+    db.execute(
+        """CREATE TABLE guess_buckets (
+            kind TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tokens REAL NOT NULL,
+            stamp REAL NOT NULL,
+            PRIMARY KEY (kind, key)
+        ) WITHOUT ROWID"""
+    )
+    # Moved by every wrong code counted: processes re-read the buckets they hold only then.
+    db.execute("INSERT INTO versions (name, value) VALUES ('guesses', 1)")
+
+
+@migration("0011_default_group_names")
+def _default_group_names(db: sqlite_utils.Database) -> None:
+    """A group still called by its default English name ("Group 3" for group 3) gets an empty
+    name: the default is now made when shown, in the reader's language (webapp.services.
+    assembly.group_name). Names an organiser typed, even "Group 7" on group 2, stay."""
+    # An UPDATE, so the outbox triggers send the change upstream as for any rename.
+    db.execute("UPDATE groups SET name = '' WHERE name = 'Group ' || number")

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from pi import removable
 
-from webapp.services import assembly
+from webapp.services import assembly, kit_language
 from webapp.services.common import now
 from webapp.storage import Store
 
@@ -73,8 +73,10 @@ class Bundle:
 def _outbox(store: Store, after: int) -> list[dict]:
     rows = store.query("SELECT seq, record_type, record_id, op, body FROM outbox WHERE seq > ? ORDER BY seq", [after])
     # The same record shape as a live batch (client.push_once), so the hub applies both alike.
+    named = kit_language.translator(kit_language.default_language(store))
     return [{"seq": r["seq"], "type": r["record_type"], "id": r["record_id"], "op": r["op"],
-             "body": json.loads(r["body"])} for r in rows]
+             "body": kit_language.group_record_for_upstream(r["record_type"], json.loads(r["body"]), named)}
+            for r in rows]
 
 
 def make(store: Store, *, all_records: bool = False, configured_name: str = "") -> tuple[bytes, dict]:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Callable
 from urllib.parse import urljoin, urlparse
 
-from webapp.services import assembly
+from webapp.domain.errors import N_
+from webapp.services import assembly, kit_language
 from webapp.services.common import now
 from webapp.storage import Store
 
@@ -25,7 +26,28 @@ TIMEOUT_S = 20
 
 
 class SyncError(Exception):
-    """Sync could not complete now; the message is shown to stewards."""
+    """Sync could not complete now; the message is shown to stewards.
+
+    Messages the kit words itself are N_-marked templates with %(name)s params, so a page can
+    show them in its reader's language (`translated`); str() is the English, for logs and the
+    sync state. A message the hub sent is shown as the hub worded it.
+    """
+
+    def __init__(self, template: str, **params: object):
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)
+
+    def translated(self, gettext) -> str:
+        return gettext(self.template) % self.params if self.params else gettext(self.template)
+
+
+def _refused(payload: dict, template: str, status: int) -> SyncError:
+    # The hub's own message when it sent one (as a text, never a template: it may hold "%").
+    message = (payload.get("error") or {}).get("message") if isinstance(payload, dict) else None
+    if isinstance(message, str) and message:
+        return SyncError("%(message)s", message=message)
+    return SyncError(template, status=status)
 
 
 @dataclass
@@ -47,7 +69,7 @@ def _request(url: str, method: str, body: bytes | None, headers: dict[str, str])
             payload = {}
         return exc.code, payload
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise SyncError(f"cannot reach the hub: {getattr(exc, 'reason', exc)}") from exc
+        raise SyncError(N_("cannot reach the hub: %(why)s"), why=str(getattr(exc, "reason", exc))) from exc
 
 
 class HubClient:
@@ -66,14 +88,14 @@ class HubClient:
         enrolling again (at this hub or another) is a new kit to the hub, with its own key.
         """
         if urlparse(hub_url).scheme not in ("http", "https"):
-            raise SyncError("the hub address must start with https:// (or http:// for a test hub)")
+            raise SyncError(N_("the hub address must start with https:// (or http:// for a test hub)"))
         private = signing.new_private_key()
         body = json.dumps({"code": code, "kit_name": kit_name, "public_key": signing.public_key(private),
                            "assembly_id": assembly.get(self.store)["id"]}).encode()
         status, payload = self.request(urljoin(hub_url.rstrip("/") + "/", "hub/v1/enrol"), "POST", body,
                                        {"Content-Type": "application/json"})
         if status != 200:
-            raise SyncError(payload.get("error", {}).get("message", f"the hub refused enrolment ({status})"))
+            raise _refused(payload, N_("the hub refused enrolment (%(status)s)"), status)
         with self.store.write() as db:  # the new key and the new enrolment together, or neither
             identity.replace_signing_key_in(db, private)
             sync_state.save_in(db, hub_url=hub_url.rstrip("/"), kit_id=payload["kit_id"], key=None,
@@ -97,7 +119,7 @@ class HubClient:
         if status == 404:
             return False
         if status != 200:
-            raise SyncError(payload.get("error", {}).get("message", f"the hub refused the kit's key ({status})"))
+            raise _refused(payload, N_("the hub refused the kit's key (%(status)s)"), status)
         # The hub keeps the secret until the first request signed with the new key, so losing
         # this answer only means registering again next time.
         sync_state.save(self.store, key=None)
@@ -126,7 +148,7 @@ class HubClient:
     def _signed(self, method: str, path: str, payload: dict | None = None) -> tuple[int, dict]:
         st = sync_state.load(self.store)
         if not st.enrolled:
-            raise SyncError("this kit is not enrolled with a hub")
+            raise SyncError(N_("this kit is not enrolled with a hub"))
         legacy = bool(st.key) and not self._register_public_key(st)
         body = gzip.compress(json.dumps(payload, separators=(",", ":")).encode(), 6) if payload is not None else b""
         url = st.hub_url + path
@@ -150,7 +172,7 @@ class HubClient:
     def checkpoint(self) -> int:
         status, payload = self._signed("GET", "/hub/v1/checkpoint")
         if status != 200:
-            raise SyncError(payload.get("error", {}).get("message", f"the hub answered {status}"))
+            raise _refused(payload, N_("the hub answered %(status)s"), status)
         return int(payload["checkpoint"])
 
     def push_once(self, batch_size: int = BATCH_SIZE) -> PushResult:
@@ -164,11 +186,14 @@ class HubClient:
         if not rows:
             sync_state.save(self.store, checkpoint=after, last_success=now(), last_error=None)
             return PushResult(0, after, 0)
+        named = kit_language.translator(kit_language.default_language(self.store))
         batch = {
             "assembly_id": assembly.get(self.store)["id"],
             "after": after,
+            # A group without a name of its own goes as "Group N" in the kit's default language.
             "records": [{"seq": r["seq"], "type": r["record_type"], "id": r["record_id"], "op": r["op"],
-                         "body": json.loads(r["body"])} for r in rows],
+                         "body": kit_language.group_record_for_upstream(r["record_type"], json.loads(r["body"]),
+                                                                         named)} for r in rows],
         }
         status, payload = self._signed("POST", "/hub/v1/batches", batch)
         if status == 409 and "checkpoint" in payload:
@@ -176,7 +201,7 @@ class HubClient:
             sync_state.save(self.store, checkpoint=int(payload["checkpoint"]))
             return PushResult(0, int(payload["checkpoint"]), sync_state.waiting(self.store))
         if status != 200:
-            raise SyncError(payload.get("error", {}).get("message", f"the hub answered {status}"))
+            raise _refused(payload, N_("the hub answered %(status)s"), status)
         sync_state.save(self.store, checkpoint=int(payload["checkpoint"]), last_success=now(), last_error=None)
         return PushResult(len(rows), int(payload["checkpoint"]), sync_state.waiting(self.store))
 
@@ -184,7 +209,7 @@ class HubClient:
         """The hub's combined results across venues (shown after the reveal)."""
         status, payload = self._signed("GET", "/hub/v1/results")
         if status != 200:
-            raise SyncError(payload.get("error", {}).get("message", f"the hub answered {status}"))
+            raise _refused(payload, N_("the hub answered %(status)s"), status)
         return payload
 
 

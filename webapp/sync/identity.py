@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 
 from webapp.domain.codes import ALPHABET
+from webapp.domain.errors import N_
 from webapp.domain.text import repair
 from webapp.services.common import clean_text
 from webapp.storage import Store
@@ -67,7 +68,7 @@ def kit_name(store: Store, configured: str = "") -> str:
 def clean_name(text: object) -> str:
     """A name as typed, through the text boundary (valid NFC, no control characters, one line);
     DomainError if it is not valid text or longer than NAME_MAX characters."""
-    return clean_text(text, field="kit name", max_len=NAME_MAX, required=False)
+    return clean_text(text, field=N_("kit name"), max_len=NAME_MAX, required=False)
 
 
 def set_name(store: Store, name: str) -> None:

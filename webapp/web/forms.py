@@ -26,12 +26,25 @@ def choices_from_form(form: MultiDict, ideas: list[dict], method: str) -> dict[s
         if not raw:
             continue
         try:
-            choices[idea_id] = whole_number(raw, field="choice", low=0, high=MAX_CHOICE)
+            choices[idea_id] = whole_number(raw, field=N_("choice"), low=0, high=MAX_CHOICE)
         except DomainError:
             raise BallotError(
                 "bad_value", N_("Every choice must be a whole number from 0 to %(n)d."), n=MAX_CHOICE
             ) from None
     return choices
+
+
+def idea_field(exc: DomainError, slots: int) -> str | None:
+    """The group form's field an error is about ("title-2", "detail-1"), so the page can mark
+    it; None when the error is about the form as a whole or a slot the page does not show."""
+    params = exc.params
+    if exc.code == "required" and "n" in params:
+        slot, kind = params["n"], "title"  # detail without a title: the title is missing
+    elif "slot" in params and isinstance(params.get("field"), str):
+        slot, kind = params["slot"], "detail" if "detail" in params["field"] else "title"
+    else:
+        return None
+    return f"{kind}-{slot}" if isinstance(slot, int) and 1 <= slot <= slots else None
 
 
 def group_entries(form: MultiDict, slots: int) -> list[tuple[str, str]]:

@@ -22,7 +22,7 @@ def page():
                 identity.kit_name(store(), current_app.config["KIT_NAME"]),
             )
         except SyncError as exc:
-            flash(_("Enrolment failed: %(why)s", why=str(exc)), "error")
+            flash(_("Enrolment failed: %(why)s", why=exc.translated(_)), "error")
         else:
             flash(_("Enrolled with the hub as %(id)s. Records will be sent whenever the kit is online.", id=kit_id), "notice")
         return redirect(url_for("hub_link.page"), 303)

@@ -2,18 +2,21 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from webapp.domain import codes
 from webapp.domain.errors import DomainError, NotFound
 from webapp.domain.phases import Phase
+from webapp.domain.voting import BallotError
 from webapp.security import client_identity, store
 from webapp.services import assembly, ballots, ideas
 
-from .forms import choices_from_form, group_entries
+from . import fragments
+from .forms import choices_from_form, group_entries, idea_field
+from .page_gettext import gettext as _
 from .portal import release_with
 
 bp = Blueprint("participant", __name__)
+bp.record_once(lambda state: fragments.install(state.app))
 
 
 def done_hint() -> str:
@@ -55,6 +58,11 @@ def landing():
     return _landing()
 
 
+@bp.get("/accessibility")
+def accessibility():
+    return render_template("accessibility.html")
+
+
 @bp.get("/group")
 def find_group():
     typed = request.args.get("code", "")
@@ -63,7 +71,7 @@ def find_group():
         group = assembly.group_by_code(store(), typed)
     except DomainError as exc:
         _note_failure(exc)
-        return _landing(exc.translated(_), exc.status, group_code=typed[:40])
+        return _landing(exc.translated(_), exc.status, group_code=typed[:40], error_field="group-code")
     return redirect(url_for("participant.group_page", code=group["code"]))
 
 
@@ -75,7 +83,7 @@ def find_ballot():
         row = ballots.lookup(store(), typed)
     except DomainError as exc:
         _note_failure(exc)
-        return _landing(exc.translated(_), exc.status, ballot_code=typed[:40])
+        return _landing(exc.translated(_), exc.status, ballot_code=typed[:40], error_field="ballot-code")
     return redirect(url_for("participant.ballot_page", code=row["code"]))
 
 
@@ -94,7 +102,7 @@ def group_page(code: str):
     if group["code"] != code:
         return redirect(url_for("participant.group_page", code=group["code"]))
     state = assembly.get(store())
-    error = notice = None
+    error = notice = error_field = None
     status = 200
     limit = state["ideas_per_group"]
     if request.method == "POST":
@@ -103,6 +111,7 @@ def group_page(code: str):
             ideas.save_for_group(store(), group["id"], entries, also=release_with("ideas"))
         except DomainError as exc:
             error, status = exc.translated(_), exc.status
+            error_field = idea_field(exc, limit)
             slots = [{"title": t, "detail": d} for t, d in entries[:limit]]
         else:
             return redirect(url_for("participant.group_page", code=group["code"], saved=1), 303)
@@ -119,7 +128,7 @@ def group_page(code: str):
     }.get(state["phase"], "")
     return render_template(
         "group.html", group=group, code=group["code"], assembly=state, slots=slots,
-        editable=editable, closed_text=closed_text, error=error, notice=notice,
+        editable=editable, closed_text=closed_text, error=error, error_field=error_field, notice=notice,
         ideas=ideas.for_group(store(), group["id"]),
         title_max=ideas.TITLE_MAX, detail_max=ideas.DETAIL_MAX,
     ), status
@@ -137,7 +146,7 @@ def ballot_page(code: str):
     if view["code"] != code:
         return redirect(url_for("participant.ballot_page", code=view["code"]))
     state = view["assembly"]
-    error = notice = None
+    error = notice = error_field = None
     status = 200
     chosen = (view["ballot"] or {}).get("choices", {})
     if request.method == "POST":
@@ -147,18 +156,35 @@ def ballot_page(code: str):
             ballots.cast(store(), code, choices, source="phone", view=view, also=release_with("ballot"))
         except DomainError as exc:
             error, status = exc.translated(_), exc.status
+            # A ballot the rules refuse is about the choices; a closed phase is about the page.
+            error_field = "choices" if isinstance(exc, BallotError) else None
         else:
             return redirect(url_for("participant.ballot_page", code=code, saved=1), 303)
-    elif request.args.get("saved"):
-        notice = _("Thank you — your vote is saved.") + " " + done_hint()
-    closed_text = {
+    elif request.args.get("saved") and view["ballot"] and state["phase"] is Phase.VOTING:
+        return _saved_page(view)
+    # Only a closed ballot says why (three lookups on every open ballot were wasted).
+    closed_text = "" if state["phase"] is Phase.VOTING else {
         Phase.SETUP: _("Voting has not opened yet. Keep your slip and come back when it opens."),
         Phase.SUBMISSION: _("Voting has not opened yet. Keep your slip and come back when it opens."),
         Phase.RESULTS: _("Voting has closed. Thank you for taking part."),
     }.get(state["phase"], "")
     return render_template(
-        "ballot.html", assembly=state, view=view, chosen=chosen, error=error, notice=notice,
+        "ballot.html", assembly=state, view=view, chosen=chosen, error=error, error_field=error_field, notice=notice,
         open=state["phase"] is Phase.VOTING, closed_text=closed_text,
         display_code=codes.display(view["code"], codes.BALLOT),
         form_action=url_for("participant.ballot_page", code=code),
     ), status
+
+
+def _saved_page(view: dict):
+    """After a vote: a short thank-you with what was chosen, not the whole ballot again."""
+    chosen = view["ballot"]["choices"]
+    picked = sorted((idea for idea in view["ideas"] if idea["id"] in chosen),
+                    key=lambda idea: (chosen[idea["id"]] if view["assembly"]["rules"].method == "ranked"
+                                      else 0, idea["number"]))
+    return render_template(
+        "ballot_saved.html", assembly=view["assembly"], picked=picked, chosen=chosen,
+        notice=_("Thank you — your vote is saved.") + " " + done_hint(),
+        display_code=codes.display(view["code"], codes.BALLOT),
+        change_url=url_for("participant.ballot_page", code=view["code"]),
+    )

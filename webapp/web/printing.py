@@ -10,6 +10,8 @@ from webapp.printing import queue, recovery
 from webapp.security import require_role, staff_role, store
 from webapp.services import kit_status
 
+from . import job_words
+
 bp = Blueprint("printing", __name__, url_prefix="/steward/print")
 
 
@@ -22,20 +24,33 @@ def printer_problem() -> str | None:
     try:
         parse_config(current_app.config["PRINTER"])
     except PrinterConfigError as exc:
-        return _("The printer settings are wrong: %(why)s", why=str(exc))
+        why = _(exc.template) % exc.params if exc.params else _(exc.template)
+        return _("The printer settings are wrong: %(why)s", why=why)
     return None
 
 
 def print_context() -> dict:
+    jobs = queue.jobs(store(), 30)
+    for job in jobs:
+        # Stored labels and states are English words: shown in the page's language.
+        job["shown_label"] = job_words.job_label(job["label"], _)
+        job["shown_status"] = job_words.job_status(job["status"], _)
     return {"printer": kit_status.printer_state(store()), "problem": printer_problem(),
-            "progress": queue.progress(store()), "jobs": queue.jobs(store(), 30)}
+            "progress": queue.progress(store()), "jobs": jobs}
+
+
+def _large(form) -> bool:
+    """The form's large-print box: bigger type, fewer ideas on each paper ballot slip."""
+    return form.get("large_print") == "1"
 
 
 ACTIONS = {
-    "group_cards": lambda form: queue.group_cards(store(), kit_info(), form.get("slips", "")),
-    "ballot_slips": lambda form: queue.ballot_slips(store(), kit_info(), form.get("count", "")),
-    "paper_ballots": lambda form: queue.paper_ballots(store(), form.get("count", "")),
-    "results_slip": lambda form: queue.results_slip(store(), kit_info()),
+    "group_cards": lambda form: queue.group_cards(store(), kit_info(), form.get("slips", ""),
+                                                  large_print=_large(form)),
+    "ballot_slips": lambda form: queue.ballot_slips(store(), kit_info(), form.get("count", ""),
+                                                    large_print=_large(form)),
+    "paper_ballots": lambda form: queue.paper_ballots(store(), form.get("count", ""), large_print=_large(form)),
+    "results_slip": lambda form: queue.results_slip(store(), kit_info(), large_print=_large(form)),
     "kit_ready": lambda form: queue.kit_ready(store(), kit_info()),  # organiser only: see act()
     "cancel": lambda form: queue.cancel(store(), form.get("job", "")),
     "cancel_all": lambda form: queue.cancel_all(store()),
@@ -54,9 +69,14 @@ def page():
     return _render(notice=notice)
 
 
+# The field whose value an action's refusal is about, so the error can be tied to it.
+ERROR_FIELD = {"group_cards": "slips", "ballot_slips": "count", "paper_ballots": "paper"}
+
+
 def _render(*, notice: str | None = None, error: str | None = None, status: int = 200):
     return render_template("steward/print.html", **print_context(), slips_default=current_app.config["SLIPS_PER_GROUP"],
                            error=error, notice=notice, refresh_url=url_for("printing.page"),
+                           error_field=ERROR_FIELD.get(request.form.get("action", "")) if error else None,
                            is_organiser=staff_role() == "organiser"), status
 
 

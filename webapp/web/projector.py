@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, render_template
+from flask_babel import gettext
 
 from webapp.domain.phases import Phase
 from webapp.security import store
@@ -15,7 +16,7 @@ def _context() -> dict:
     state = assembly.get(store())
     revealed = state["phase"] is Phase.RESULTS and state["revealed"]
     # The tally is only computed once it may be shown: nothing leaks before the reveal.
-    board = results.leaderboard(store()) if revealed else []
+    board = results.leaderboard(store(), gettext) if revealed else []
     combined = sync_state.combined_results(store()) if revealed else None
     return {"assembly": state, "counts": assembly.counts(store()), "board": board, "combined": combined}
 

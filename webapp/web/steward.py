@@ -31,7 +31,7 @@ def signin():
         else:
             limiter.failed(*client_identity())
             error, status = _("That steward code is not right — ask the organiser."), 401
-    return render_template("steward/signin.html", error=error), status
+    return render_template("steward/signin.html", error=error, error_field="code" if error else None), status
 
 
 @bp.get("/")
@@ -47,7 +47,7 @@ def _live_context() -> dict:
     return {"assembly": assembly.get(store()), "counts": assembly.counts(store()),
             "sync": sync_state.summary(store(), current_app.config["KIT_NAME"]),
             "printer": kit_status.printer_state(store()), "uplink": kit_status.uplink_state(store()),
-            "phones": kit_status.phones_with_addresses(), "health": health.for_page(store(), current_app.config)}
+            "phones": kit_status.phones_with_addresses(), "health": health.for_page(store(), current_app.config, _)}
 
 
 @bp.get("/fragment")
@@ -65,6 +65,7 @@ def find_paper():
     except DomainError as exc:
         return render_template(
             "steward/dashboard.html", **_live_context(), error=exc.translated(_), notice=None, typed=typed[:40],
+            error_field="paper-code",
         ), exc.status
     return redirect(url_for("steward.paper", code=row["code"]))
 

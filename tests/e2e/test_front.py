@@ -1,0 +1,155 @@
+"""The production topology (`venuekit serve --front`): nginx, the web workers and the live process.
+
+Not timed: the benchmark measures; these check that it works and stays up under many screens.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import websocket
+
+from tests.conftest import make_assembly
+from webapp import front
+from webapp.services import portal
+
+from .conftest import Kit, http
+from .test_live_socket import WAIT_S, next_version
+
+SCREENS = 100
+# The old single gunicorn worker had 32 threads, each open screen holding one: 33 stalled it.
+MORE_THAN_THE_OLD_THREADS = 48
+
+
+def open_screens(kit: Kit, n: int) -> list[tuple[websocket.WebSocket, int]]:
+    screens = []
+    for _ in range(n):
+        ws = websocket.create_connection(f"ws://127.0.0.1:{kit.port}/ws/live", timeout=WAIT_S)
+        screens.append((ws, next_version(ws)))
+    return screens
+
+
+def cast(kit: Kit, code: str, idea: str, timeout: float = 15.0):
+    return http("PUT", f"{kit.url}/api/v1/ballot-codes/{code}/ballot", {"choices": {idea: 1}}, timeout=timeout)
+
+
+def test_a_vote_through_nginx_reaches_a_hundred_open_screens(front_kit):
+    kit = front_kit
+    made = make_assembly(kit.store, groups=3, voters=2)
+    idea = made["ideas"][0]["id"]
+    screens = open_screens(kit, SCREENS)
+    try:
+        reply = cast(kit, made["codes"][0], idea)
+        assert reply.status == 200, reply.text[:500]
+        heard = [next_version(ws) > first for ws, first in screens]
+        assert all(heard), f"{heard.count(False)} screens did not hear the ballot"
+    finally:
+        for ws, _ in screens:
+            ws.close()
+    assert kit.api("GET", "/assembly", token=None)["counts"]["ballots_cast"] == 1
+
+
+def test_more_open_screens_than_the_old_servers_threads_do_not_stall_a_vote(front_kit):
+    kit = front_kit
+    made = make_assembly(kit.store, groups=2, voters=3)
+    idea = made["ideas"][0]["id"]
+    screens = open_screens(kit, MORE_THAN_THE_OLD_THREADS)
+    try:
+        for code in made["codes"]:
+            # A stalled server would leave this unanswered (the old one: for ever).
+            reply = cast(kit, code, idea, timeout=10)
+            assert reply.status == 200, reply.text[:500]
+            assert kit.get("/projector", timeout=10).status == 200
+    finally:
+        for ws, _ in screens:
+            ws.close()
+
+
+def test_nginx_overwrites_a_forwarded_header_the_phone_sent(front_kit):
+    """The phone (here at 127.0.0.1) says it is someone else; the kit records it as itself."""
+    kit = front_kit
+    portal.release(kit.store, "10.9.9.9", "ballot", 3)
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    forged = urllib.request.Request(f"{kit.url}/api/captive", headers={"X-Forwarded-For": "10.9.9.9",
+                                                               "X-Real-IP": "10.9.9.9"})
+    with opener.open(forged, timeout=10) as reply:
+        assert json.loads(reply.read())["captive"] is True  # still 127.0.0.1, never 10.9.9.9
+
+
+def test_static_files_come_from_nginx_with_caching_and_pages_are_gzipped(front_kit):
+    kit = front_kit
+    static = http("GET", f"{kit.url}/static/live.js")
+    assert static.status == 200
+    assert static.headers["Server"] == "nginx"  # from disk, not through a worker
+    assert "max-age" in static.headers.get("Cache-Control", "")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    page = urllib.request.Request(f"{kit.url}/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
+    with opener.open(page, timeout=10) as reply:
+        assert reply.headers.get("Content-Encoding") == "gzip"
+
+
+def test_the_topology_prints_its_address_and_its_children_die_with_it(tmp_path):
+    kit = Kit(tmp_path / "data", tmp_path / "server.log")
+    kit.start_args = ["--front", "--workers", "2", "--spooler"]
+    try:
+        kit.start()
+        deadline = time.monotonic() + 10
+        while "ready" not in kit.log() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert re.search(rf"venuekit: ready — open http://127\.0\.0\.1:{kit.port}/", kit.log()), kit.log()
+        # nginx's master and worker, the live process, gunicorn's master and 2 workers, the spooler.
+        # The ready line needs one answering worker; gunicorn may still be forking the second.
+        deadline = time.monotonic() + 15
+        while True:
+            children = subprocess.run(["pgrep", "-g", str(kit.proc.pid)], capture_output=True, text=True).stdout.split()
+            children = [pid for pid in children if int(pid) != kit.proc.pid]
+            if len(children) >= 7 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert len(children) >= 7, children
+        os.kill(kit.proc.pid, signal.SIGKILL)  # the supervisor alone, as a crash would
+        kit.proc.wait(10)
+        deadline = time.monotonic() + 20
+        alive = children
+        while alive and time.monotonic() < deadline:
+            alive = [pid for pid in alive if Path(f"/proc/{pid}").exists()
+                     and "Z" not in (Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[:1] or ["Z"])]
+            time.sleep(0.2)
+        assert not alive, f"outlived the supervisor: {alive}"
+        with socket.socket() as sock:  # and nothing listens on the port any more
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # (closed connections linger)
+            sock.bind(("127.0.0.1", kit.port))
+            sock.listen()
+    finally:
+        kit.close()
+
+
+def test_the_rendered_configuration_passes_nginx_own_check(tmp_path):
+    nginx = front.find_nginx()
+    assert nginx, "nginx is missing: `make test-deps` installs it (scripts/apt-packages.txt)"
+    for name, config in {
+        "laptop": front.FrontConfig(listen=["127.0.0.1:8000"], web="127.0.0.1:8001", live="127.0.0.1:8002",
+                                    run_dir=tmp_path / "laptop", error_log=str(tmp_path / "laptop.log")),
+        "pi": front.pi_config(),
+    }.items():
+        if name == "pi":
+            config.run_dir = tmp_path / "pi"  # /run/venuekit-front exists only under systemd
+        conf = front.write(config, tmp_path / f"{name}.conf")
+        checked = subprocess.run([nginx, "-t", "-e", str(tmp_path / "check.log"), "-p", str(tmp_path),
+                                  "-c", str(conf)], capture_output=True, text=True, timeout=30)
+        assert checked.returncode == 0, name + ": " + checked.stderr
+        assert "test is successful" in checked.stderr
+    text = front.render(front.pi_config())
+    for directive in ("client_header_timeout 10s", "client_body_timeout 10s", "send_timeout 10s",
+                      "keepalive_timeout 20s", f"client_max_body_size {front.MAX_BODY}",
+                      f"worker_connections {front.WORKER_CONNECTIONS}", "proxy_set_header X-Forwarded-For $remote_addr",
+                      "proxy_set_header Upgrade $http_upgrade", "gzip on", "proxy_request_buffering on"):
+        assert directive in text, directive
+    assert front.WORKER_CONNECTIONS >= 2 * 1000 + 1000 + 16  # screens (two connections each) + phones

@@ -1,0 +1,76 @@
+"""`each_idea(view, chosen, macro, *extra)`: a ballot's ideas, each idea's markup rendered once
+and reused for every ballot that shows it.
+
+The ballot page lists every idea, and rendering (and escaping) that list was most of a vote's
+work. Each idea's markup depends only on the idea, the choice shown for it, the page's language
+and its display options, so the macro's output is kept per (macro, content version, idea, chosen
+value, extra arguments, language, the request's query without `saved`): `?lang=`, large print
+and any other switch carried in the address get their own entries. The content version moves on
+any change to the assembly or its ideas (webapp/services/content.py), so an entry is never shown
+for data it was not made from. The macro must read nothing but its arguments. Only the order is
+per ballot: the loop is here, in Python, because a template loop costs more per idea than a
+cached idea does.
+
+Entries are bounded (least recently used dropped first), so made-up query strings cannot grow
+memory; at worst they cost a re-render.
+"""
+from __future__ import annotations
+
+import threading
+
+from cachetools import LRUCache
+from flask import Flask, has_request_context, request
+from flask_babel import get_locale
+from markupsafe import Markup
+
+MAX_FRAGMENTS = 4096
+OPTIONS_KEY = "venuekit.fragment_options"
+
+
+class Fragments:
+    def __init__(self, maxsize: int = MAX_FRAGMENTS):
+        self.cache: LRUCache = LRUCache(maxsize=maxsize)
+        self.lock = threading.Lock()
+
+    def each_idea(self, view: dict, chosen: dict, macro, *extra) -> Markup:
+        """`macro(idea, chosen value, *extra)` for every idea of `view`, in the ballot's order."""
+        version = view.get("version")
+        ideas = view["ideas"]
+        if version is None:  # a view not from ballot_view: nothing safe to key on
+            return Markup("").join(macro(idea, chosen.get(idea["id"]), *extra) for idea in ideas)
+        base = (macro._func.__code__, version, extra, page_options())
+        keys = [(base, idea["id"], chosen.get(idea["id"])) for idea in ideas]
+        with self.lock:
+            found = [self.cache.get(key) for key in keys]
+        for index, html in enumerate(found):
+            if html is None:
+                idea = ideas[index]
+                html = found[index] = Markup(macro(idea, chosen.get(idea["id"]), *extra))
+                with self.lock:
+                    self.cache[keys[index]] = html
+        return Markup("".join(found))  # each one is Markup already: no second escape
+
+    def clear(self) -> None:
+        with self.lock:
+            self.cache.clear()
+
+
+def page_options() -> tuple:
+    """What besides the arguments can change a fragment: language and display switches.
+    Worked out once per request."""
+    if not has_request_context():
+        return ("", b"")
+    environ = request.environ
+    options = environ.get(OPTIONS_KEY)
+    if options is None:
+        query = request.query_string
+        if b"saved" in query:
+            query = b"&".join(p for p in query.split(b"&") if not p.startswith(b"saved="))
+        options = environ[OPTIONS_KEY] = (str(get_locale()), query)
+    return options
+
+
+def install(app: Flask) -> None:
+    fragments = Fragments()
+    app.extensions["venuekit_fragments"] = fragments
+    app.jinja_env.globals["each_idea"] = fragments.each_idea
