@@ -113,3 +113,12 @@ def playwright_instance():
         pytest.fail(f"the playwright package is missing ({exc}): run `make test`", pytrace=False)
     with sync_playwright() as playwright:
         yield playwright
+
+
+# These run their own asyncio loop on the main thread; Playwright's sync API (one per run, see
+# playwright_instance) holds a loop there from the first browser test to the end of the run.
+ASYNCIO_FIRST = ("tests/webapp/test_live_bell.py", "tests/webapp/test_live_process.py")
+
+
+def pytest_collection_modifyitems(items) -> None:
+    items.sort(key=lambda item: not item.nodeid.startswith(ASYNCIO_FIRST))
