@@ -83,8 +83,13 @@ def evaluate(found: dict, plan: Plan) -> list[dict]:
     if mem.get("loaded"):
         loaded = mem["loaded"]["total_pss_kB"] / 1024
         held = f"{mem['screens_open']} screens, {mem['phones_open']} phones held"
+        # A Pi has no supervisor (systemd starts each process): its set is the rest. The goal is
+        # judged on everything this run started, supervisor included.
+        pi_set = sum(p["pss_kB"] for p in mem["loaded"]["processes"] if "supervisor" not in p["name"]) / 1024
+        spooler = "with" if any(p["name"] == "print spooler" for p in mem["loaded"]["processes"]) else "WITHOUT"
         rows.append(_row(KEYS[5], f"PSS of all kit processes, {plan.screens} screens + {plan.idle} idle phones",
-                         "≤ 200 MB", f"{loaded:,.0f} MB ({held})",
+                         "≤ 200 MB", f"{loaded:,.0f} MB ({held}; {spooler} the print spooler; "
+                                     f"without the supervisor, as on a Pi: {pi_set:,.0f} MB)",
                          f"idle: {mem['idle']['total_pss_kB'] / 1024:,.0f} MB",
                          loaded <= 200 and mem["screens_open"] == plan.screens and mem["phones_open"] == plan.idle,
                          value=round(loaded, 1)))

@@ -132,7 +132,9 @@ def launch_argv(topology: str, data: Path, port: int, workers: int | None) -> li
     venuekit = str(Path(sys.executable).with_name("venuekit"))
     argv = [venuekit, "--data", str(data), "serve", "--host", HOST, "--port", str(port)]
     if topology == "front":
-        argv.append("--front")
+        # A Pi runs the print spooler beside the web workers (venuekit-printer.service): the
+        # memory figure counts it, as it counts everything else the kit runs.
+        argv += ["--front", "--spooler"]
         if workers:
             argv += ["--workers", str(workers)]
     return argv

@@ -59,6 +59,8 @@ def name_of(pid: int) -> str:
     if line.startswith("nginx:"):
         return "nginx " + ("master" if "master" in line else "worker")
     words = line.split()
+    if "print-spooler" in words:
+        return "print spooler"
     if "serve" in words or "live" in words:
         if "--front" in words:
             return "venuekit serve --front (supervisor)"

@@ -4,12 +4,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Mapping
-
-from gpiozero.pins import Factory
-from gpiozero.pins.mock import MockFactory
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .probes import pi_model
+
+if TYPE_CHECKING:  # gpiozero loads only where pins are made: the web app reads this module too
+    from gpiozero.pins import Factory
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,20 @@ class PiConfig:
         return pins
 
 
+def __getattr__(name: str) -> Any:
+    # gpiozero (several MB) loads on first use of its mock pins, not with this module.
+    if name == "MockFactory":
+        from gpiozero.pins.mock import MockFactory
+
+        globals()[name] = MockFactory
+        return MockFactory
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _mock_factory_class() -> type:
+    return globals().get("MockFactory") or __getattr__("MockFactory")
+
+
 class PinFactoryError(RuntimeError):
     """The GPIO driver could not start on a Pi: the buttons and lights cannot work."""
 
@@ -122,7 +136,7 @@ def make_pin_factory(name: str, root: Path | str = "/") -> Factory:
     if driver == "mock":
         if name == "auto":
             log.info("not a Raspberry Pi: buttons and lights use mock pins")
-        return MockFactory()
+        return _mock_factory_class()()
     try:
         from gpiozero.pins.lgpio import LGPIOFactory
 

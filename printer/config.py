@@ -129,6 +129,9 @@ def parse_config(config: Mapping[str, Any] | None) -> PrinterConfig:
     profile = merged["profile"]
     if profile is not None:
         profile = _text("profile", profile)
+        from .escpos_cache import prepare
+
+        prepare()
         from escpos.capabilities import get_profile
 
         try:

@@ -14,14 +14,17 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
-
-from escpos.printer import Dummy
-from PIL import Image
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping
 
 from .config import PrinterConfig, parse_config
 from .errors import PrinterError, PrinterOfflineError
-from .escpos_raster import pages, to_escpos
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+# python-escpos (its printer capabilities table alone is several MB), Pillow and the slip
+# layouts load on the first job, not with this module: a spooler that has printed nothing
+# yet, and every process that only reads the printer's settings, stay small.
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class PrinterDevice(abc.ABC):
 
     def print_images(self, images: Iterable[Image.Image], label: str = "") -> None:
         """Encode slip images for this printer (cut, profile) and send them."""
+        from .escpos_raster import to_escpos
+
         self.send(to_escpos(images, cut=self.config.cut, profile=self.config.profile), label)
 
     def __enter__(self) -> "PrinterDevice":
@@ -100,6 +105,8 @@ class PreviewPrinter(PrinterDevice):
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PrinterOfflineError(f"Cannot save print previews in {self.folder}: {exc.strerror}.") from exc
+        from .escpos_raster import pages
+
         slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", label).strip("-") or "job"
         stamp = time.strftime("%Y%m%d-%H%M%S")
         for number, image in enumerate(pages(data), start=1):
@@ -123,6 +130,11 @@ class CapturePrinter(PrinterDevice):
     kind = "dummy"
 
     def __init__(self, config: PrinterConfig) -> None:
+        from .escpos_cache import prepare
+
+        prepare()
+        from escpos.printer import Dummy
+
         super().__init__(config)
         self._dummy = Dummy()
         self.jobs: list[tuple[str, bytes]] = []  # (label, bytes) of each completed send

@@ -11,10 +11,7 @@ import os
 import select
 import socket
 import stat
-from typing import Any
-
-from escpos.exceptions import DeviceNotFoundError
-from escpos.printer import File, Network, Usb
+from typing import TYPE_CHECKING, Any
 
 from .config import PrinterConfig
 from .devices import PrinterDevice, PrinterStatus
@@ -26,6 +23,14 @@ from .errors import (
     PrinterRefusedError,
     PrinterTimeoutError,
 )
+
+from .escpos_cache import prepare
+
+if TYPE_CHECKING:
+    from escpos.printer import File, Network, Usb
+
+# python-escpos loads when a printer is first opened, not with this module: reading
+# RECEIPT_VENDORS (the printer probe of the spooler and the health page) must not load it.
 
 STATUS_ONLINE = b"\x10\x04\x01"  # DLE EOT 1: printer status
 STATUS_PAPER = b"\x10\x04\x04"  # DLE EOT 4: roll paper sensor status
@@ -140,6 +145,9 @@ class NetworkPrinter(EscposPrinter):
         return f"network printer at {self.config.host}:{self.config.port}"
 
     def _make(self) -> Network:
+        prepare()
+        from escpos.printer import Network
+
         return Network(self.config.host, port=self.config.port, timeout=self.config.timeout,
                        profile=self.config.profile)
 
@@ -226,6 +234,9 @@ class UsbPrinter(EscposPrinter):
         return f"USB printer {ids[0]:04x}:{ids[1] or 0:04x}"
 
     def _make(self) -> Usb:
+        prepare()
+        from escpos.printer import Usb
+
         vendor, product = self.config.vendor_id, self.config.product_id
         if vendor is None:
             vendor, product = find_receipt_printer()
@@ -248,6 +259,8 @@ class UsbPrinter(EscposPrinter):
         if getattr(cause, "errno", None) == errno.EACCES:
             return PrinterOfflineError(f"Permission denied opening the {where}: the kit's user needs "
                                        "access to it (a udev rule or the lp group).")
+        from escpos.exceptions import DeviceNotFoundError
+
         if during == "open" or isinstance(exc, DeviceNotFoundError):
             return PrinterOfflineError(f"The {where} is not connected: is it plugged in and switched on?")
         return PrinterConnectionLostError(f"The {where} disappeared during the job (unplugged or "
@@ -314,6 +327,9 @@ class FilePrinter(EscposPrinter):
                 raise PrinterOfflineError(f"There is no {path}: is the printer plugged in and switched on?") from None
             if not stat.S_ISCHR(mode):
                 raise PrinterOfflineError(f"{path} is not a printer device.")
+        prepare()
+        from escpos.printer import File
+
         return File(path, profile=self.config.profile)
 
     def _translate(self, exc: BaseException, during: str) -> PrinterError:

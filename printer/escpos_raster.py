@@ -10,7 +10,10 @@ from __future__ import annotations
 import copy
 from typing import Iterable
 
-from escpos.printer import Dummy
+from .escpos_cache import prepare
+
+prepare()
+from escpos.printer import Dummy  # noqa: E402 (after prepare: see escpos_cache.py)
 from PIL import Image
 
 INIT = b"\x1b@"  # ESC @: reset the printer so a previous job's settings do not leak in

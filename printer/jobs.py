@@ -16,7 +16,10 @@ from urllib.parse import urlsplit
 
 from .errors import JobPayloadError
 
-METHODS = ("approval", "dot", "ranked")
+METHODS = ("approval", "dot", "ranked", "support", "judgment")
+# Methods where each idea gets one mark on a fixed scale; the marks' names are the labels
+# "<method>_<value>", best (highest value) first.
+MARK_SCALES = {"support": 5, "judgment": 6}
 
 
 def _need(payload: Mapping[str, Any], key: str) -> Any:
@@ -189,6 +192,14 @@ class Idea:
 
 
 @dataclass(frozen=True)
+class ResultIdea(Idea):
+    """An idea on the results slip; ``levels`` (support levels, strongest support first) are
+    counts per level, printed as one segmented bar."""
+
+    levels: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
 class PaperBallot:
     code: str
     question: str
@@ -217,7 +228,7 @@ class PaperBallot:
 @dataclass(frozen=True)
 class ResultsSlip:
     question: str
-    results: tuple[Idea, ...]  # best first; ``count`` is votes, points or Borda score
+    results: tuple[ResultIdea, ...]  # best first; ``count`` is votes, points or Borda score
     ballots_cast: int
     ballots_issued: int
     time: str
@@ -226,17 +237,25 @@ class ResultsSlip:
     top: int = 5
     labels: Labels = field(default_factory=Labels)
     large: bool = False
+    level_names: tuple[str, ...] = ()  # the legend for ``levels``, already in the slip's language
 
     @classmethod
     def from_payload(cls, p: Mapping[str, Any]) -> "ResultsSlip":
         results = []
         for position, entry in enumerate(_list(p, "results"), start=1):
             entry = _mapping(entry, "results")
-            results.append(Idea(_int(entry, "number", position, low=0), _text(entry, "title"),
-                                _int(entry, "count", low=0), _text(entry, "line", "")))
+            levels = _list(entry, "levels") if "levels" in entry else []
+            if any(isinstance(n, bool) or not isinstance(n, int) or n < 0 for n in levels):
+                raise JobPayloadError("The print job's 'levels' should be whole numbers of at least 0.")
+            results.append(ResultIdea(_int(entry, "number", position, low=0), _text(entry, "title"),
+                                      _int(entry, "count", low=0), _text(entry, "line", ""), tuple(levels)))
+        names = _list(p, "level_names") if "level_names" in p else []
+        if not all(isinstance(name, str) for name in names):
+            raise JobPayloadError("The print job's 'level_names' should be a list of text.")
         return cls(_text(p, "question"), tuple(results), _int(p, "ballots_cast", low=0),
                    _int(p, "ballots_issued", low=0), _text(p, "time"), _text(p, "kit_name"),
-                   _text(p, "unit", "votes"), _int(p, "top", 5, low=1), Labels.from_payload(p), _large(p))
+                   _text(p, "unit", "votes"), _int(p, "top", 5, low=1), Labels.from_payload(p), _large(p),
+                   tuple(names))
 
 
 @dataclass(frozen=True)
@@ -265,6 +284,38 @@ class SettingsProblem:
         return cls(_text(p, "kit_name", ""), _text(p, "file"), lines, Labels.from_payload(p), _large(p))
 
 
+@dataclass(frozen=True)
+class MandateEntry:
+    round: int
+    title: str
+    line: str = ""  # the idea's result, already worded in the slip's language
+
+
+@dataclass(frozen=True)
+class MandateSlip:
+    """The elected delegates (in order of election) and the decisions they carry."""
+
+    kit_name: str
+    time: str
+    delegates: tuple[tuple[int, str], ...]  # (order, name)
+    tied: tuple[str, ...]
+    items: tuple[MandateEntry, ...]
+    labels: Labels = field(default_factory=Labels)
+    large: bool = False
+
+    @classmethod
+    def from_payload(cls, p: Mapping[str, Any]) -> "MandateSlip":
+        delegates = tuple((_int(e, "order", low=1), _text(e, "name"))
+                          for e in (_mapping(e, "delegates") for e in _list(p, "delegates")))
+        tied = _list(p, "tied") if "tied" in p else []
+        if not all(isinstance(name, str) for name in tied):
+            raise JobPayloadError("The print job's 'tied' should be a list of text.")
+        items = tuple(MandateEntry(_int(e, "round", low=1), _text(e, "title"), _text(e, "line", ""))
+                      for e in (_mapping(e, "items") for e in _list(p, "items")))
+        return cls(_text(p, "kit_name", ""), _text(p, "time", ""), delegates, tuple(tied), items,
+                   Labels.from_payload(p), _large(p))
+
+
 KINDS: dict[str, type] = {
     "kit_ready": KitReady,
     "group_card": GroupCard,
@@ -272,6 +323,7 @@ KINDS: dict[str, type] = {
     "paper_ballot": PaperBallot,
     "results_slip": ResultsSlip,
     "settings_problem": SettingsProblem,
+    "mandate_slip": MandateSlip,
 }
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from . import jobs
 from .canvas import Slip, bar, boxed, captioned, marked
 from .errors import LayoutError
+from .mandate import LABELS as MANDATE_LABELS, mandate_slip
+from .marks import graded_ideas
 from .qr import MIN_MODULE_DOTS, qr_image, qr_matrix, wifi_uri
 from .text import Style, text_block, text_width
 
@@ -49,6 +51,19 @@ LABELS = {
     "approval_instructions": "Tick up to {max_choices} ideas.",
     "dot_instructions": "Share {points} points between the ideas, at most {max_per_idea} per idea: write the points in the boxes.",
     "ranked_instructions": "Rank your top {max_choices}: write 1 by your favourite, 2 by the next, and so on.",
+    "support_instructions": "For each recommendation, tick one box: how much you support it. Leave it blank if you do not want to mark it.",
+    "judgment_instructions": "For each idea, tick one box: the grade you give it. An idea left blank counts as Reject.",
+    "support_5": "Strongly support",
+    "support_4": "Support",
+    "support_3": "Neutral",
+    "support_2": "Oppose",
+    "support_1": "Strongly oppose",
+    "judgment_6": "Excellent",
+    "judgment_5": "Very good",
+    "judgment_4": "Good",
+    "judgment_3": "Fair",
+    "judgment_2": "Poor",
+    "judgment_1": "Reject",
     "paper_ballot_footer": "Give this ballot to a steward.",
     "paper_ballot_part": "Part {part} of {parts}",
     "paper_ballot_more": "More ideas on the next slip: keep the slips together.",
@@ -62,6 +77,7 @@ LABELS = {
     "settings_file": "File: {file}",
     "settings_used": "Used instead: {used}",
     "settings_footer": "The kit is running on the settings above. Correct the file on the SD card's boot partition and restart the kit.",
+    **MANDATE_LABELS,
 }
 
 
@@ -214,15 +230,71 @@ def paper_ballot(record: jobs.PaperBallot, width: int) -> list[Image.Image]:
             slip.text(_label(record, f"{record.method}_instructions", **limits), s.body)
             slip.rule()
         side = round(s.body * 1.4)
-        # Points and ranks are written in, so those boxes are wider than a tick box.
-        box = boxed((side, side) if record.method == "approval" else (side * 2, side))
-        for idea in ideas:
-            _numbered(slip, idea.number, idea.title, s.body, box=box)
-        slip.rule()
+        top = jobs.MARK_SCALES.get(record.method)
+        if top:
+            # Support levels and grades: the idea, then a row of captioned boxes, one per mark.
+            names = [_label(record, f"{record.method}_{value}") for value in range(top, 0, -1)]
+            graded_ideas(slip, ideas, names, _numbered)
+        else:
+            # Points and ranks are written in, so those boxes are wider than a tick box.
+            box = boxed((side, side) if record.method == "approval" else (side * 2, side))
+            for idea in ideas:
+                _numbered(slip, idea.number, idea.title, s.body, box=box)
+            slip.rule()
         last = part == len(parts)
         slip.text(_label(record, "paper_ballot_footer" if last else "paper_ballot_more"), s.small, "regular", "center")
         images.append(slip.image())
     return images
+
+
+# Support levels print as one bar cut into parts, strongest support first; a thermal printer
+# has only black, so each part has a pattern of its own: (x, y) -> black?
+LEVEL_PATTERNS: tuple[Callable[[int, int], bool], ...] = (
+    lambda x, y: True,
+    lambda x, y: (x + y) % 2 == 0,
+    lambda x, y: (x + y) % 4 == 0,
+    lambda x, y: x % 4 == 0 and y % 4 == 0,
+    lambda x, y: y % 4 == 1,  # lines, so the last level is not mistaken for the empty track
+)
+
+
+def _pattern_fill(image: Image.Image, box: tuple[int, int, int, int], level: int) -> None:
+    paint = LEVEL_PATTERNS[level % len(LEVEL_PATTERNS)]
+    pixels = image.load()
+    for y in range(box[1], box[3]):
+        for x in range(box[0], box[2]):
+            if paint(x, y):
+                pixels[x, y] = 0
+
+
+def segmented_bar(levels: tuple[int, ...], length: int, full: int, height: int) -> Image.Image:
+    """A results bar ``length`` long in an outlined track ``full`` wide, cut into one part per
+    level in proportion to its count; the cuts are rounded from the running sum (so the parts
+    fill ``length`` exactly) and drawn as 2-dot black lines."""
+    track = bar(0, full, height)
+    total = sum(levels)
+    draw = ImageDraw.Draw(track)
+    start = running = 0
+    for level, count in enumerate(levels):
+        running += count
+        end = round(length * running / total) if total else 0
+        if end > start:
+            _pattern_fill(track, (start, 0, end, height), level)
+            draw.rectangle((max(end - 2, 0), 0, end - 1, height - 1), fill=0)
+        start = end
+    return track
+
+
+def _legend(slip: Slip, names: tuple[str, ...]) -> None:
+    s = slip.sizes
+    for level, name in enumerate(names):
+        swatch = boxed((s.body * 2, s.small), 1)
+        _pattern_fill(swatch, (0, 0, swatch.width, swatch.height), level)
+        label = text_block(name, slip.inner - swatch.width - s.small, Style(s.small, "regular", "start", 1.2))
+        row = Image.new("L", (slip.inner, max(label.height, swatch.height)), 255)
+        row.paste(swatch, (0, (row.height - swatch.height) // 2))
+        row.paste(label, (swatch.width + s.small // 2, 0))
+        slip.add(row, "left")
 
 
 def results_slip(record: jobs.ResultsSlip, width: int) -> list[Image.Image]:
@@ -232,15 +304,21 @@ def results_slip(record: jobs.ResultsSlip, width: int) -> list[Image.Image]:
     slip.text(record.question, s.body, "bold", "center")
     slip.rule()
     shown = record.results[: record.top]
-    best = max((idea.count for idea in shown), default=0)
-    for rank, idea in enumerate(shown, start=1):
+    if record.level_names and any(idea.levels for idea in shown):
+        _legend(slip, record.level_names)
+        slip.rule()
+    # A bar is as long as the idea's count, or with support levels its ballots counted in them.
+    sizes = [sum(idea.levels) if idea.levels else idea.count for idea in shown]
+    best = max(sizes, default=0)
+    for rank, (idea, size) in enumerate(zip(shown, sizes), start=1):
         _numbered(slip, rank, idea.title, s.body, "bold")
         line = idea.line or _label(record, "results_line", count=idea.count, unit=record.unit)
         label = text_block(line, slip.inner // 3, Style(s.small, "regular", "right", 1.2))
         track = slip.inner - label.width - s.small // 2
         row = Image.new("L", (slip.inner, max(label.height, s.small)), 255)
-        filled = round(track * idea.count / best) if best else 0
-        row.paste(bar(filled, track, s.small), (0, (row.height - s.small) // 2))
+        filled = round(track * size / best) if best else 0
+        drawn = segmented_bar(idea.levels, filled, track, s.small) if idea.levels else bar(filled, track, s.small)
+        row.paste(drawn, (0, (row.height - s.small) // 2))
         row.paste(label, (slip.inner - label.width, 0))
         slip.add(row, "left")
         slip.space(s.small // 2)
@@ -280,6 +358,7 @@ LAYOUTS: dict[str, Callable[[Any, int], list[Image.Image]]] = {
     "paper_ballot": paper_ballot,
     "results_slip": results_slip,
     "settings_problem": settings_problem,
+    "mandate_slip": mandate_slip,
 }
 
 

@@ -32,8 +32,6 @@ from typing import Any, Callable, Mapping, Protocol
 
 from .devices import PrinterDevice
 from .errors import JobPayloadError, LayoutError, PrinterError
-from .escpos_raster import to_escpos
-from .layouts import render_job
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +125,10 @@ class Spooler:
         if job is None:
             return None
         self.store.mark_printing(job.id)
+        # Loaded with the first job, not with this module (see devices.py).
+        from .escpos_raster import to_escpos
+        from .layouts import render_job
+
         try:
             images = render_job(job.kind, job.payload, self.device.width, reprint=job.reprint)
             data = to_escpos(images, cut=self.device.config.cut, profile=self.device.config.profile)
@@ -187,13 +189,30 @@ class Spooler:
 
     def run(self, stop_event: threading.Event) -> None:
         """Print until ``stop_event`` is set; finishes the job in hand before returning."""
+        printed = False
         try:
             while not stop_event.is_set():
                 if self.run_once() is None:
+                    if printed:
+                        release_memory()
+                        printed = False
                     self._wake.wait(self.idle_wait)
                     self._wake.clear()
+                else:
+                    printed = True
         finally:
             self.device.close()
+
+
+def release_memory() -> None:
+    """Hand the heap freed by a batch of rendering back to the system (glibc keeps it otherwise:
+    a few MB of slip images per batch, on a Pi where every process's memory counts)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: nothing to hand back this way
 
 
 @dataclass

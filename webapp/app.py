@@ -81,6 +81,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from webapp.api import bp as api_bp
     from webapp.web import access, form_text, hub_link, organiser, participant, portal, printing
     from webapp.web import large_print, page_gettext, page_switch, projector, results_out, steward
+    from webapp.web import delegates, timer_routes
 
     errors.register(app)
     page_gettext.install(app)
@@ -96,9 +97,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(access.bp)
     app.register_blueprint(steward.bp)
     app.register_blueprint(projector.bp)
+    app.register_blueprint(timer_routes.bp)
     app.register_blueprint(hub_link.bp)
     app.register_blueprint(results_out.bp)
     app.register_blueprint(printing.bp)
+    app.register_blueprint(delegates.bp)
     app.register_blueprint(api_bp)
     # Browsers ask for it on every first visit; a 404 there fills logs and some portal windows
     # show a broken icon.

@@ -6,7 +6,10 @@ import os
 import sys
 from pathlib import Path
 
-from webapp.domain import codes
+# Each command imports what it uses: this module is the entry point of every kit process
+# (the supervisor, the live process and the spooler among them), so what it imports costs
+# memory in each.
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -122,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
 
     store = open_store(data)
     if args.command == "setup-code":
+        from webapp.domain import codes
+
         print(codes.display(auth.setup_code(store), codes.SETUP))
     elif args.command == "token":
         return _token(store, args)
@@ -370,6 +375,8 @@ def _serve(data: Path, args, *, hub: bool) -> int:
     else:
         print(f"venuekit: serving {'hub ' if hub else ''}{url} (data in {data.resolve()})", flush=True)
     if not auth.has_organiser(store):
+        from webapp.domain import codes
+
         code = codes.display(auth.setup_code(store), codes.SETUP)
         print(f"venuekit: organiser setup code {code} — sign in at {url}organiser/signin", flush=True)
     if getattr(args, "spooler", False):

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from http import HTTPStatus
 from pathlib import Path
 
-from websockets.asyncio.server import ServerConnection, serve
+from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 PATH = "/ws/live"
@@ -54,15 +54,27 @@ class Feed:
         self._read = read
         self._seen: int | None = None
         self._looking: asyncio.Task | None = None
+        self._stopped: asyncio.Future | None = None
 
     def bump(self) -> None:
         self.version += 1
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()  # wakes every waiting screen at once; later waiters get the new event
 
+    @property
+    def stopped(self) -> asyncio.Future:
+        """Done once the process stops: every screen's handler ends then."""
+        if self._stopped is None:
+            self._stopped = asyncio.get_running_loop().create_future()
+            if self.stopping:
+                self._stopped.set_result(None)
+        return self._stopped
+
     def stop(self) -> None:
-        """Wake every screen to end its handler: the server can then stop at once."""
+        """End every screen's handler and the fan-out: the server can then stop at once."""
         self.stopping = True
+        if self._stopped is not None and not self._stopped.done():
+            self._stopped.set_result(None)
         self.bump()
 
     async def look(self) -> int:
@@ -155,7 +167,8 @@ async def answer_bell(feed: Feed, sock: socket.socket) -> None:
         rang.set()
 
     loop = asyncio.get_running_loop()
-    loop.add_reader(sock.fileno(), drain)
+    fd = sock.fileno()
+    loop.add_reader(fd, drain)
     try:
         while True:
             await rang.wait()
@@ -164,7 +177,7 @@ async def answer_bell(feed: Feed, sock: socket.socket) -> None:
                 await feed.look()
             await feed.look()
     finally:
-        loop.remove_reader(sock.fileno())
+        loop.remove_reader(fd)
 
 
 async def _send(ws: ServerConnection, message: dict) -> None:
@@ -176,25 +189,73 @@ async def _send(ws: ServerConnection, message: dict) -> None:
         raise ConnectionClosed(None, None) from None
 
 
-def handler(feed: Feed) -> Callable:
+class Screens:
+    """The open screens with the version each was last told, and since when each one's socket
+    has had data it did not take."""
+
+    def __init__(self) -> None:
+        self.open: dict[ServerConnection, int] = {}
+        self.backed_up: dict[ServerConnection, float] = {}
+
+    def drop(self, ws: ServerConnection) -> None:
+        self.open.pop(ws, None)
+        self.backed_up.pop(ws, None)
+
+    def send_all(self, message: dict, now: float) -> None:
+        """One message to every screen that needs it (a version to those not told it yet, a ping
+        to all), encoded once and written without waiting on any socket.
+
+        A screen whose socket has held data it did not take for SEND_TIMEOUT_S is stalled: it is
+        dropped (it reconnects once it reads again), so no screen's buffer grows for long."""
+        for ws in list(self.open):
+            if ws.transport.get_write_buffer_size() == 0:
+                self.backed_up.pop(ws, None)
+            elif now - self.backed_up.setdefault(ws, now) > SEND_TIMEOUT_S:
+                ws.transport.abort()
+                self.drop(ws)
+        version = message.get("version")
+        if version is None:
+            targets = list(self.open)
+        else:
+            targets = [ws for ws, told in self.open.items() if told != version]
+            for ws in targets:
+                self.open[ws] = version
+        if targets:
+            broadcast(targets, json.dumps(message))
+
+
+async def fan_out(feed: Feed, screens: Screens) -> None:
+    """Tell every screen of each change, at most once per MIN_INTERVAL_S, and ping them while
+    nothing changes: one loop for the room, not a coroutine waking per screen per change."""
+    loop = asyncio.get_running_loop()
+    version = feed.version
+    while not feed.stopping:
+        new = await feed.wait(version, PING_EVERY_S)
+        if feed.stopping:
+            return
+        if new == version:
+            screens.send_all({"ping": True}, loop.time())
+            continue
+        version = new
+        screens.send_all({"version": version}, loop.time())
+        await asyncio.sleep(MIN_INTERVAL_S)  # coalesce: later changes wait for the next message
+
+
+def handler(feed: Feed, screens: Screens) -> Callable:
     async def screen(ws: ServerConnection) -> None:
         try:
             # Looked at now, not up to POLL_S ago: a screen that connects just after a commit
             # must not be told of that commit a moment later as if it were news.
             version = await feed.look()
             await _send(ws, {"version": version})
-            while True:
-                new = await feed.wait(version, PING_EVERY_S)
-                if feed.stopping:
-                    return
-                if new == version:
-                    await _send(ws, {"ping": True})
-                    continue
-                version = new
-                await _send(ws, {"version": version})
-                await asyncio.sleep(MIN_INTERVAL_S)  # coalesce: later changes wait for the next message
+            screens.open[ws] = version  # the fan-out tells it of later versions only
+            closed = asyncio.ensure_future(ws.wait_closed())
+            await asyncio.wait((closed, feed.stopped), return_when=asyncio.FIRST_COMPLETED)
+            closed.cancel()
         except ConnectionClosed:
             pass
+        finally:
+            screens.drop(ws)
 
     return screen
 
@@ -213,22 +274,28 @@ async def run(data_dir: Path, host: str, port: int, *, ready: Callable[[str], No
     for signum in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(signum, lambda: stop.done() or stop.set_result(None))
     watcher = asyncio.create_task(watch(feed, poll_s))
+    screens = Screens()
+    sender = asyncio.create_task(fan_out(feed, screens))
     bell_path = Path(data_dir) / "run" / BELL_NAME
     bell = open_bell(bell_path)
     listener = asyncio.create_task(answer_bell(feed, bell)) if bell is not None else None
     try:
-        await _serve(feed, host, port, stop, ready)
+        await _serve(feed, screens, host, port, stop, ready)
     finally:
         watcher.cancel()
+        sender.cancel()
         if listener is not None:
             listener.cancel()
+            # Its clean-up still needs the socket: close it only once the task has finished.
+            await asyncio.gather(listener, return_exceptions=True)
             bell.close()
             bell_path.unlink(missing_ok=True)
 
 
-async def _serve(feed: Feed, host: str, port: int, stop: asyncio.Future, ready: Callable[[str], None] | None) -> None:
+async def _serve(feed: Feed, screens: Screens, host: str, port: int, stop: asyncio.Future,
+                 ready: Callable[[str], None] | None) -> None:
     async with serve(
-        handler(feed), host, port,
+        handler(feed, screens), host, port,
         process_request=_only_the_live_path,
         compression=None,  # per-message deflate would cost each socket tens of kilobytes
         max_size=1024, max_queue=4,  # screens send nothing worth reading

@@ -18,7 +18,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 from webapp import front
@@ -37,13 +36,24 @@ def _venuekit(data: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "webapp.cli", "--data", str(data), *args]
 
 
-def _answers(url: str) -> bool:
-    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+def _answers(host: str, port: int, path: str) -> bool:
+    """Whether GET `path` on host:port answers 200. A bare socket, not urllib: this process
+    only supervises, and http.client with its email parser would be most of its memory."""
+    name = f"[{host}]" if ":" in host else host
+    request = f"GET {path} HTTP/1.0\r\nHost: {name}:{port}\r\nConnection: close\r\n\r\n".encode()
+    head = b""
     try:
-        with opener.open(url, timeout=2) as reply:
-            return reply.status == 200
+        with socket.create_connection((host, port), timeout=2) as sock:
+            sock.sendall(request)
+            while b"\r\n" not in head and len(head) < 1024:
+                chunk = sock.recv(1024)
+                if not chunk:
+                    break
+                head += chunk
     except OSError:
         return False
+    status = head.split(b"\r\n", 1)[0].split()
+    return len(status) >= 2 and status[0].startswith(b"HTTP/") and status[1] == b"200"
 
 
 def run_front(data: Path, args) -> int:
@@ -88,7 +98,7 @@ def run_front(data: Path, args) -> int:
     try:
         for name in ("live", "web", "nginx"):
             children[name] = subprocess.Popen(commands[name], stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-        if not _wait_ready(children, url, web_port, live_port, stop):
+        if not _wait_ready(children, url, web_port, live_port, stop, (args.host, args.port)):
             return 0 if stop.is_set() else 1
         print(f"venuekit: ready — open {url} (front: nginx; web workers and live process behind it; "
               f"logs in {run_dir})", flush=True)
@@ -103,7 +113,8 @@ def run_front(data: Path, args) -> int:
         _stop_all(children)
 
 
-def _wait_ready(children: dict, url: str, web_port: int, live_port: int, stop: threading.Event) -> bool:
+def _wait_ready(children: dict, url: str, web_port: int, live_port: int, stop: threading.Event,
+                front: tuple[str, int]) -> bool:
     """True once a page answers through nginx and the live process accepts connections."""
     deadline = time.monotonic() + READY_TIMEOUT_S
     while time.monotonic() < deadline and not stop.is_set():
@@ -112,7 +123,7 @@ def _wait_ready(children: dict, url: str, web_port: int, live_port: int, stop: t
                 print(f"venuekit: {name} exited with {child.returncode} while starting", file=sys.stderr, flush=True)
                 return False
         # The workers and the live process first: nginx would log every refused attempt.
-        if _accepts(web_port) and _accepts(live_port) and _answers(url + "api/v1/assembly"):
+        if _accepts(web_port) and _accepts(live_port) and _answers(*front, "/api/v1/assembly"):
             return True
         stop.wait(0.1)
     if not stop.is_set():

@@ -13,12 +13,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from webapp.domain.voting import METHODS, Rules, points_for, tally, validate
+from webapp.domain.voting import GRADED, METHODS, Rules, points_for, scale_top, tally, validate
 from webapp.services import assembly, ballots, ideas, results
 from webapp.storage import open_store
 
 RULES = {"approval": Rules("approval", max_choices=3), "dot": Rules("dot", points=10, max_per_idea=4),
-         "ranked": Rules("ranked", max_choices=3)}
+         "ranked": Rules("ranked", max_choices=3), "support": Rules("support", threshold=60),
+         "judgment": Rules("judgment")}
+# The methods whose score is a sum of what each ballot gives (graded ones have their own
+# properties in test_graded_properties.py).
+SUMMED = tuple(m for m in METHODS if m not in GRADED)
 DOMAIN = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 STORED = settings(max_examples=15, deadline=None, derandomize=True, database=None,
                   suppress_health_check=[HealthCheck.too_slow])
@@ -26,10 +30,14 @@ STORED = settings(max_examples=15, deadline=None, derandomize=True, database=Non
 
 def ballot_for(rules: Rules, idea_ids: list[str]) -> st.SearchStrategy[dict[str, int]]:
     """A ballot the method's rules accept, in the canonical form `validate` gives."""
-    most = min(len(idea_ids), rules.max_choices if rules.method != "dot" else rules.points)
+    most = min(len(idea_ids), rules.points if rules.method == "dot" else
+               len(idea_ids) if rules.method in GRADED else rules.max_choices)
     chosen = st.lists(st.sampled_from(idea_ids), min_size=1, max_size=most, unique=True)
     if rules.method == "approval":
         raw = chosen.map(lambda ids: {i: 1 for i in ids})
+    elif rules.method in GRADED:
+        raw = chosen.flatmap(lambda ids: st.lists(st.integers(1, scale_top(rules)), min_size=len(ids),
+                                                  max_size=len(ids)).map(lambda marks: dict(zip(ids, marks))))
     elif rules.method == "ranked":
         raw = chosen.map(lambda ids: {i: rank for rank, i in enumerate(ids, start=1)})
     else:
@@ -74,7 +82,7 @@ def test_the_order_of_ballots_does_not_matter(method):
     check()
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", SUMMED)
 def test_scores_are_the_sum_of_what_the_ballots_give(method):
     @DOMAIN
     @given(election(method))
@@ -97,7 +105,7 @@ def test_scores_are_the_sum_of_what_the_ballots_give(method):
     check()
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", SUMMED)
 def test_merging_an_idea_moves_its_scores_to_the_target(method):
     @DOMAIN
     @given(data=st.data())

@@ -16,6 +16,7 @@ from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from webapp.domain import codes
+from webapp.services import timer
 
 from .a11y import (
     LANGUAGES,
@@ -216,6 +217,10 @@ def walk_assembly(w: Walk) -> None:
     w.state("group page, large print", P, f"/g/{groups[1]}?print=large")
     w.state("ballot page (submission)", P, f"/b/{ballot[0]}")
     w.state("projector (submission)", P, "/projector/")
+    timer.start(kit.store, 5)  # the countdown over the ideas wall, and the form that stops it
+    w.state("projector (submission), with a countdown", P, "/projector/")
+    w.state("steward dashboard, countdown running", S, "/steward/")
+    timer.stop(kit.store)
     w.state("organiser overview (submission)", O, "/organiser/")
     w.state("organiser ideas (moderation)", O, "/organiser/ideas")
     w.state("steward dashboard (submission)", S, "/steward/")

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from printer import canvas, layouts
+from printer import canvas, layouts, marks
 
 
 @dataclass
@@ -48,5 +48,6 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Drawn:
 
     monkeypatch.setattr(canvas, "text_block", recording_block)
     monkeypatch.setattr(layouts, "text_block", recording_block)
+    monkeypatch.setattr(marks, "text_block", recording_block)
     monkeypatch.setattr(layouts, "Slip", RecordingSlip)
     return drawn

@@ -57,3 +57,16 @@ def make_kit(tmp_path, name, hub_store, transport):
 @pytest.fixture
 def kit(tmp_path, hub_store, transport):
     return make_kit(tmp_path, "kit-a", hub_store, transport)
+
+
+def hub_operator(hub_app):
+    """A test client signed in to the hub's own organiser pages with the hub's setup code."""
+    from tests.conftest import csrf_from
+    from webapp.services import auth
+
+    room = hub_app.extensions["venuekit"].store
+    web = hub_app.test_client()
+    page = web.get("/organiser/signin").get_data(as_text=True)
+    web.post("/organiser/signin", data={"csrf_token": csrf_from(page), "setup_code": auth.setup_code(room),
+                                        "passphrase": "hub operator"})
+    return web

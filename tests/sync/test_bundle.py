@@ -9,11 +9,11 @@ import sqlite3
 import pytest
 
 from tests.conftest import csrf_from, make_assembly
-from tests.sync.conftest import HUB_URL, make_kit
+from tests.sync.conftest import HUB_URL, hub_operator, make_kit
 from webapp.cli import main
 from webapp.hub import ingest
 from webapp.hub.bundle_upload import import_bundle
-from webapp.services import auth, ballots
+from webapp.services import ballots
 from webapp.storage import open_store
 from webapp.sync import bundle
 from webapp.sync import state as sync_state
@@ -216,11 +216,7 @@ def test_the_command_line_writes_and_imports_a_bundle(tmp_path, kit, hub_store, 
 
 
 def signed_in_operator(hub_app):
-    room = hub_app.extensions["venuekit"].store
-    web = hub_app.test_client()
-    page = web.get("/organiser/signin").get_data(as_text=True)
-    web.post("/organiser/signin", data={"csrf_token": csrf_from(page), "setup_code": auth.setup_code(room),
-                                        "passphrase": "hub operator"})
+    web = hub_operator(hub_app)
     return web, csrf_from(web.get("/hub/").get_data(as_text=True))
 
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.conftest import make_assembly
-from tests.sync.conftest import HUB_URL, make_kit
+from tests.sync.conftest import hub_operator, HUB_URL, make_kit
 from webapp.hub import ingest
 from webapp.hub.results import combined
 from webapp.services import ballots, results
@@ -257,18 +257,13 @@ def test_hub_pages_need_the_operator(hub_app):
 
 def test_hub_operator_pages(kit, hub_app, hub_store):
     from tests.conftest import csrf_from
-    from webapp.services import auth
     from webapp.services import ideas as kit_ideas
 
     store, client = kit
     made = make_assembly(store, phase="submission", voters=2)
     kit_ideas.save_for_group(store, made["groups"][0]["id"], [("=EVIL()", "")])
     push_all(client)
-    room = hub_app.extensions["venuekit"].store
-    web = hub_app.test_client()
-    page = web.get("/organiser/signin").get_data(as_text=True)
-    web.post("/organiser/signin", data={"csrf_token": csrf_from(page), "setup_code": auth.setup_code(room),
-                                        "passphrase": "hub operator"})
+    web = hub_operator(hub_app)
     overview = web.get("/hub/").get_data(as_text=True)
     assert "kit-a" in overview and "Import ideas from all venues" in overview
     response = web.post("/hub/import-ideas", data={"csrf_token": csrf_from(overview)})

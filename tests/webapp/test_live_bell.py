@@ -51,9 +51,13 @@ def test_a_commit_rings_the_bell_and_screens_hear_it_before_any_poll(tmp_path):
 
 
 def test_the_bell_is_in_the_data_directory_and_removed_at_a_clean_stop(tmp_path):
+    import gc
+
     port = free_port()
+    problems: list = []
 
     async def scenario() -> bool:
+        asyncio.get_running_loop().set_exception_handler(lambda loop, context: problems.append(context))
         ready = asyncio.Event()
         server = asyncio.create_task(live.run(tmp_path, "127.0.0.1", port, ready=lambda url: ready.set()))
         await asyncio.wait_for(ready.wait(), 10)
@@ -64,6 +68,9 @@ def test_the_bell_is_in_the_data_directory_and_removed_at_a_clean_stop(tmp_path)
 
     assert asyncio.run(scenario())
     assert not bell_path(tmp_path).exists()
+    gc.collect()  # a task that died with an error is reported when it is collected
+    # The bell's listener must not outlive its socket ("Invalid file descriptor: -1" at stop).
+    assert problems == []
 
 
 def test_ringing_with_no_live_process_never_raises_nor_blocks(tmp_path):

@@ -135,3 +135,41 @@ def test_the_first_version_is_current_even_right_after_a_commit(tmp_path):
         assert await feed.wait(version, 0.3) == version  # and nothing follows
 
     asyncio.run(scenario())
+
+
+def test_one_message_reaches_every_screen_and_a_stalled_one_is_dropped(monkeypatch):
+    """The fan-out encodes a change once for all screens; a screen whose socket keeps data it
+    does not take for SEND_TIMEOUT_S is aborted and forgotten, the others still get every message."""
+    monkeypatch.setattr(live, "SEND_TIMEOUT_S", 5.0)
+    sent: list[tuple[set, str]] = []
+    monkeypatch.setattr(live, "broadcast", lambda conns, text: sent.append((set(conns), text)))
+
+    class Transport:
+        def __init__(self, backlog: int):
+            self.backlog, self.aborted = backlog, False
+
+        def get_write_buffer_size(self) -> int:
+            return self.backlog
+
+        def abort(self) -> None:
+            self.aborted = True
+
+    class Screen:
+        def __init__(self, backlog: int = 0):
+            self.transport = Transport(backlog)
+
+    reading, slow, stalled = Screen(), Screen(), Screen(backlog=40)
+    screens = live.Screens()
+    screens.open.update({reading: 1, slow: 1, stalled: 1})
+    late = Screen()
+    screens.open[late] = 2  # greeted with version 2 already: not told it again
+    screens.send_all({"version": 2}, now=100.0)
+    slow.transport.backlog = 40  # a moment behind, then catches up
+    screens.send_all({"version": 3}, now=103.0)
+    slow.transport.backlog = 0
+    screens.send_all({"ping": True}, now=106.0)
+    assert stalled.transport.aborted and stalled not in screens.open
+    assert not slow.transport.aborted and not reading.transport.aborted
+    assert [(conns, json.loads(text)) for conns, text in sent] == [
+        ({reading, slow, stalled}, {"version": 2}), ({reading, slow, stalled, late}, {"version": 3}),
+        ({reading, slow, late}, {"ping": True})]

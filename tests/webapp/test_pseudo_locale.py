@@ -89,7 +89,7 @@ def seed(store, phase: str) -> dict:
     """An assembly in `phase` whose typed text is all marked Ω."""
     made = make_assembly(store, phase=phase, groups=3, voters=4)
     with store.write() as db:
-        db.execute("UPDATE assembly SET question = 'Ωquestion', briefing = 'Ωbriefing'")
+        db.execute("UPDATE rounds SET question = 'Ωquestion', briefing = 'Ωbriefing'")
         db.execute("UPDATE ideas SET title = 'Ωidea' || number, detail = CASE WHEN detail = '' THEN '' "
                    "ELSE 'Ωdetail' END")
     if made["groups"]:
@@ -214,6 +214,8 @@ def test_error_and_hub_pages_are_translated(tmp_path, pseudo_mo):
     from webapp.services import ballots
 
     ballots.cast(store, made["codes"][0], {made["ideas"][0]["id"]: 1}, source="phone")
+    with store.write() as db:  # a round key is typed by the organiser, like the question
+        db.execute("UPDATE rounds SET round_key = 'Ωkey'")
     found: dict = {}
     organiser = signed_in(hub, store, "organiser")
     offenders_on(organiser, ("/hub/", "/organiser/", "/nowhere"), found)
@@ -241,7 +243,7 @@ def test_ballots_errors_notices_and_print_jobs_are_translated(pseudo_app, method
     made = seed(store, "voting")
     # The method is fixed once voting opens: set it in the database as a re-run would.
     with store.write() as db:
-        db.execute("UPDATE assembly SET rules = json_set(rules, '$.method', ?)", [method])
+        db.execute("UPDATE rounds SET rules = json_set(rules, '$.method', ?)", [method])
     found: dict = {}
     anyone = pseudo_app.test_client()
     code, paper_code = made["codes"][0], made["codes"][1]
@@ -303,7 +305,7 @@ def test_kit_states_settings_problems_and_tokens_are_translated(pseudo_app, tmp_
     store = pseudo_app.extensions["venuekit"].store
     seed(store, "submission")
     with store.write() as db:  # the question no one has typed yet is interface text
-        db.execute("UPDATE assembly SET question = ?", [assembly.DEFAULT_QUESTION])
+        db.execute("UPDATE rounds SET question = ?", [assembly.DEFAULT_QUESTION])
     boot = tmp_path / "boot.toml"
     # Every value and the misspelt name are typed by the organiser: Ω marks them.
     boot.write_text('wifi_country = "ΩNarnia"\nslips_per_group = "Ωmany"\nnetwork_mode = "Ωwifi"\n'

@@ -15,7 +15,7 @@ from webapp.services.ballots import MAX_BATCH
 from webapp.services.ideas import DETAIL_MAX, TITLE_MAX
 
 
-Method = Literal["approval", "dot", "ranked"]
+Method = Literal["approval", "dot", "ranked", "support", "judgment"]
 PhaseName = Literal["setup", "submission", "voting", "results"]
 Source = Literal["phone", "paper"]
 ID_MAX = 100
@@ -60,6 +60,7 @@ class AssemblySettings(Request):
     max_choices: Limit | None = None
     points: Limit | None = None
     max_per_idea: Limit | None = None
+    threshold: Limit | None = None  # support levels: whole percent in support needed to pass
     field_codes = {"method": "bad_method"}
 
 
@@ -92,7 +93,9 @@ class GroupIdeas(Request):
 Choices = Annotated[
     dict[IdeaId, Annotated[int, Field(ge=0, le=100)]],
     Field(max_length=MAX_GROUPS * MAX_IDEAS_PER_GROUP,
-          description="idea id -> 1 (approval), points (dot) or rank (ranked); 0 means not chosen"),
+          description="idea id -> 1 (approval), points (dot), rank (ranked), support level 1..5 "
+                      "(support: 5 strongly support, 4 support, 3 neutral, 2 oppose, 1 strongly oppose) or "
+                      "grade 1..6 (judgment: 6 Excellent ... 1 Reject); 0 or left out means not chosen / blank"),
 ]
 
 
@@ -138,6 +141,7 @@ class Rules(BaseModel):
     max_choices: int
     points: int
     max_per_idea: int
+    threshold: int = 50
 
 
 class Counts(BaseModel):

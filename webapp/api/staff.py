@@ -1,13 +1,13 @@
 """Organiser and steward calls, authorised by a bearer token (`venuekit token --role ...`)."""
 from __future__ import annotations
 
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from flask_babel import gettext
 
 from webapp.domain import codes
 from webapp.domain.errors import N_, NotFound
 from webapp.security import store
-from webapp.services import assembly, auth, ballots, ideas, results
+from webapp.services import assembly, auth, ballots, ideas, results, rounds
 
 from . import bp, schemas
 from .contract import operation
@@ -131,7 +131,9 @@ def delete_steward(steward_id: str):
 def export(name: str, fmt: str):
     if name not in ("ideas", "ballots", "tally") or fmt not in ("csv", "json"):
         raise NotFound("unknown_export", N_("Exports are ideas, ballots or tally, as csv or json."))
-    body, mimetype = results.export(store(), name, fmt)
+    # ?round=N: that round's export (the current round's by default).
+    number = request.args.get("round")
+    body, mimetype = results.export(store(), name, fmt, rounds.by_number(store(), number)["id"] if number else None)
     return Response(body, mimetype=mimetype)
 
 

@@ -3,17 +3,22 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import asdict, dataclass, field
-from typing import Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from .errors import N_, DomainError
 
-METHODS = ("approval", "dot", "ranked")
+METHODS = ("approval", "dot", "ranked", "support", "judgment")
+# Methods where each idea gets its own mark on a fixed scale (webapp/domain/support.py,
+# webapp/domain/judgment.py), stored as whole numbers 1..top, best highest.
+GRADED = ("support", "judgment")
 # Marked here, translated where shown (`_(name)`): a `_()` of a variable is never extracted.
-METHOD_NAMES = {"approval": N_("Approval"), "dot": N_("Dot voting"), "ranked": N_("Ranked (Borda count)")}
+METHOD_NAMES = {"approval": N_("Approval"), "dot": N_("Dot voting"), "ranked": N_("Ranked (Borda count)"),
+                "support": N_("Support levels"), "judgment": N_("Majority judgment")}
 # The organiser's labels for the limits, so an error names the field as the form does.
 LIMIT_NAMES = {"max_choices": N_("Approval: ideas each person may choose · Ranked: how many to rank"),
                "points": N_("Dot voting: points each person has"),
-               "max_per_idea": N_("Dot voting: most points on one idea")}
+               "max_per_idea": N_("Dot voting: most points on one idea"),
+               "threshold": N_("Support levels: percentage in support a recommendation needs to pass")}
 
 
 class BallotError(DomainError):
@@ -26,17 +31,20 @@ class Rules:
 
     approval: choose up to `max_choices` ideas. dot: spread `points` points, at most
     `max_per_idea` on one idea. ranked: rank up to `max_choices` ideas (Borda count).
+    support: mark each idea from strongly support to strongly oppose; an idea passes when its
+    share in support reaches `threshold` percent. judgment: grade each idea (majority judgment).
     """
 
     method: str = "approval"
     max_choices: int = 5
     points: int = 10
     max_per_idea: int = 3
+    threshold: int = 50
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise BallotError("bad_method", N_("Unknown voting method %(name)s."), name=self.method)
-        for name in ("max_choices", "points", "max_per_idea"):
+        for name in LIMIT_NAMES:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 100:
                 raise BallotError("bad_limit", N_("%(field)s must be a whole number from 1 to 100."),
@@ -47,9 +55,20 @@ class Rules:
     def as_dict(self) -> dict:
         return asdict(self)
 
+    @property
+    def marks(self) -> tuple[tuple[int, str], ...]:
+        """A graded method's marks best first, as (stored value, name marked N_); () otherwise."""
+        from . import judgment, support
+
+        if self.method == "support":
+            return tuple(support.LEVEL_NAMES.items())
+        if self.method == "judgment":
+            return tuple(judgment.GRADE_NAMES.items())
+        return ()
+
     @classmethod
     def from_dict(cls, data: Mapping) -> "Rules":
-        known = {k: data[k] for k in ("method", "max_choices", "points", "max_per_idea") if k in data}
+        known = {k: data[k] for k in ("method", *LIMIT_NAMES) if k in data}
         return cls(**known)
 
 
@@ -64,7 +83,8 @@ def validate(rules: Rules, choices: Mapping[str, int], valid_ids: set[str]) -> d
     """Return the ballot's choices in canonical form, or raise BallotError.
 
     approval: {idea: 1}; dot: {idea: points}; ranked: {idea: rank}, ranks renumbered 1..n in
-    the order given so a skipped rank number (1, 3) counts as (1, 2).
+    the order given so a skipped rank number (1, 3) counts as (1, 2); support: {idea: 1..5};
+    judgment: {idea: 1..6} (webapp/domain/support.py, judgment.py). A value of 0 is a blank.
     """
     cleaned: dict[str, int] = {}
     for idea_id, value in choices.items():
@@ -77,8 +97,14 @@ def validate(rules: Rules, choices: Mapping[str, int], valid_ids: set[str]) -> d
         if value:
             cleaned[idea_id] = value
     if not cleaned:
+        if rules.method in GRADED:
+            raise BallotError("empty_ballot", N_("Mark at least one idea."))
         raise BallotError("empty_ballot", N_("Choose at least one idea."))
-    if rules.method == "approval":
+    if rules.method in GRADED:
+        top = scale_top(rules)
+        if any(v > top for v in cleaned.values()):
+            raise BallotError("bad_value", N_("Marks go from 1 to %(n)d."), n=top)
+    elif rules.method == "approval":
         if any(v != 1 for v in cleaned.values()):
             raise BallotError("bad_value", N_("This ballot only ticks ideas."))
         if len(cleaned) > rules.max_choices:
@@ -104,8 +130,24 @@ def validate(rules: Rules, choices: Mapping[str, int], valid_ids: set[str]) -> d
     return cleaned
 
 
+def scale_top(rules: Rules) -> int:
+    """The best mark of a graded method (support: 5, judgment: 6)."""
+    from . import judgment, support
+
+    return support.TOP if rules.method == "support" else judgment.TOP
+
+
 @dataclass
 class TallyRow:
+    """One idea's result. For every method: `score` orders it (support: % in support, rounded;
+    judgment: the majority grade 1..6), `supporters` counts ballots that gave it something
+    (support: support or strongly support; judgment: any grade), `rank`/`tied` as shown.
+
+    Graded methods only (None otherwise, and left out of `as_dict`): `levels` {mark: ballots}
+    (judgment counts a blank as Reject), `marked` (ballots that marked it), `share` (support,
+    0..1), `passed` (support, against the threshold), `median` (judgment's majority grade).
+    """
+
     idea_id: str
     number: int
     score: int = 0
@@ -113,9 +155,14 @@ class TallyRow:
     firsts: int = 0
     rank: int = 0
     tied: bool = False
+    levels: dict[int, int] | None = None
+    marked: int | None = None
+    share: float | None = None
+    passed: bool | None = None
+    median: int | None = None
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        return {key: value for key, value in asdict(self).items() if value is not None}
 
 
 @dataclass
@@ -139,7 +186,8 @@ def fold(rules: Rules, ballot: Mapping[str, int], merged: Mapping[str, str]) -> 
     """A ballot's choices with each merged-away idea counted for the idea it was merged into.
 
     A ballot that chose both still gives the merged idea one choice: one tick (approval), the
-    points of both (dot), the better of the two ranks (ranked).
+    points of both (dot), the better of the two ranks (ranked), the better of the two marks
+    (support, judgment: the mark nearer the top of the scale).
     """
     if not merged:
         return ballot
@@ -154,6 +202,8 @@ def fold(rules: Rules, ballot: Mapping[str, int], merged: Mapping[str, str]) -> 
             folded[target] += value
         elif rules.method == "ranked":
             folded[target] = min(folded[target], value)
+        elif rules.method in GRADED:
+            folded[target] = max(folded[target], value)
     return folded
 
 
@@ -164,8 +214,13 @@ def tally(rules: Rules, ideas: Sequence[tuple[str, int]], ballots: Iterable[Mapp
     Order: score, then supporters (ballots that gave the idea anything), then — ranked only —
     first preferences. Ideas equal on all three share a rank and are listed by idea number.
     `merged` maps a merged-away idea to the idea it was merged into, whose scores it adds to;
-    choices for other ideas not in `ideas` (hidden) are ignored.
+    choices for other ideas not in `ideas` (hidden) are ignored. Support levels and majority
+    judgment count and order by their own rules (webapp/domain/support.py, judgment.py).
     """
+    if rules.method in GRADED:
+        from . import judgment, support
+
+        return (support if rules.method == "support" else judgment).tally(rules, ideas, ballots, merged or {})
     rows = {idea_id: TallyRow(idea_id, number) for idea_id, number in ideas}
     count = 0
     for ballot in ballots:
@@ -179,14 +234,19 @@ def tally(rules: Rules, ideas: Sequence[tuple[str, int]], ballots: Iterable[Mapp
             if rules.method == "ranked" and value == 1:
                 row.firsts += 1
 
-    def strength(r: TallyRow) -> tuple[int, int, int]:
-        return (r.score, r.supporters, r.firsts)
+    return Tally(rules.method, count, rank_rows(rows.values(), lambda r: (r.score, r.supporters, r.firsts)))
 
-    ordered = sorted(rows.values(), key=lambda r: (tuple(-x for x in strength(r)), r.number))
+
+def rank_rows(rows: Iterable[TallyRow], strength: Callable[[TallyRow], Any]) -> list[TallyRow]:
+    """Rows strongest first (ties by idea number), ranked; rows of equal strength share the
+    rank of the first of them and are all marked tied."""
+    listed = list(rows)
+    ordered = sorted(listed, key=lambda r: r.number)
+    ordered.sort(key=strength, reverse=True)  # stable: equal strengths stay by number
     for pos, row in enumerate(ordered):
         if pos and strength(ordered[pos - 1]) == strength(row):
             row.rank = ordered[pos - 1].rank
             row.tied = ordered[pos - 1].tied = True
         else:
             row.rank = pos + 1
-    return Tally(rules.method, count, ordered)
+    return ordered

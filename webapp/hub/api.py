@@ -122,6 +122,8 @@ def batches():
 
 
 @bp.get("/results")
-def results():
+@bp.get("/results/<round_key>")
+def results(round_key: str | None = None):
+    """Combined results of one round key (in the path, so the signature covers it)."""
     signed_kit()
-    return jsonify(combined(hub(), room_store()))
+    return jsonify(combined(hub(), room_store(), round_key=round_key))

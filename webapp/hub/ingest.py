@@ -18,7 +18,7 @@ from webapp.sync.signing import KitKeys, is_public_key
 from .schema import HUB_DB, HUB_MIGRATIONS
 
 NONCE_KEEP_S = 900
-RECORD_TYPES = ("assembly", "group", "idea", "ballot")
+RECORD_TYPES = ("assembly", "round", "group", "idea", "ballot", "candidate", "mandate")
 
 
 class IngestError(ValueError):

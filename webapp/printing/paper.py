@@ -12,6 +12,7 @@ from typing import Callable
 
 from babel.support import NullTranslations, Translations
 
+from webapp.domain import judgment, support
 from webapp.domain.errors import N_, NP_, DomainError
 from webapp.services import kit_language
 from webapp.storage import Store
@@ -24,7 +25,7 @@ CHOICE_NAMES = {"en": N_("English"), "cy": N_("Welsh"), "cy+en": N_("Welsh and E
 # Bilingual labels up to this many characters in all share a line: "Cod grŵp / Group code".
 SHARED_LINE = 40
 # Titles print large: each language gets its own line rather than one broken at the "/".
-TITLES = {"kit_ready_title", "organiser_setup", "group_title", "paper_ballot_title", "results_title"}
+TITLES = {"kit_ready_title", "organiser_setup", "group_title", "paper_ballot_title", "results_title", "mandate_title"}
 
 # The fixed wording of every slip, keyed as printer/layouts.py LABELS (the English there is
 # the msgid here; tests/printing/test_paper_language.py keeps the two the same). Left out: the
@@ -60,6 +61,12 @@ SLIP_LABELS = {
     "dot_instructions": N_("Share {points} points between the ideas, at most {max_per_idea} per idea: "
                            "write the points in the boxes."),
     "ranked_instructions": N_("Rank your top {max_choices}: write 1 by your favourite, 2 by the next, and so on."),
+    "support_instructions": N_("For each recommendation, tick one box: how much you support it. "
+                               "Leave it blank if you do not want to mark it."),
+    "judgment_instructions": N_("For each idea, tick one box: the grade you give it. An idea left blank counts as Reject."),
+    # The marks' names, as the ballot page gives them (webapp/domain/support.py, judgment.py).
+    **{f"support_{value}": name for value, name in support.LEVEL_NAMES.items()},
+    **{f"judgment_{value}": name for value, name in judgment.GRADE_NAMES.items()},
     "paper_ballot_footer": N_("Give this ballot to a steward."),
     "paper_ballot_part": N_("Part {part} of {parts}"),
     "paper_ballot_more": N_("More ideas on the next slip: keep the slips together."),
@@ -67,6 +74,12 @@ SLIP_LABELS = {
     "ballots_cast": N_("Ballots cast: {cast} of {issued} issued"),
     "time_unknown": N_("time unknown"),
     "reprint": N_("REPRINT"),
+    "mandate_title": N_("Mandate"),
+    "mandate_delegates": N_("Delegates"),
+    "mandate_tied": N_("Tied for the last seat, to be settled:"),
+    "mandate_ideas": N_("Decisions they carry"),
+    "mandate_round": N_("Round {round}"),
+    "mandate_none": N_("None yet"),
 }
 KIND_LABELS = {
     "kit_ready": ("kit_ready_title", "wifi_network", "wifi_password", "wifi_open", "scan_wifi", "kit_address",
@@ -75,8 +88,12 @@ KIND_LABELS = {
                    "step_wifi_open", "step_stay", "step_open"),
     "ballot_slip": ("ballot_code", "how_to_vote", "how_to_vote_wifi", "keep_slip"),
     "paper_ballot": ("paper_ballot_title", "paper_ballot_code", "approval_instructions", "dot_instructions",
-                     "ranked_instructions", "paper_ballot_footer", "paper_ballot_part", "paper_ballot_more"),
+                     "ranked_instructions", "paper_ballot_footer", "paper_ballot_part", "paper_ballot_more",
+                     "support_instructions", "judgment_instructions",
+                     *(f"support_{v}" for v in support.LEVELS), *(f"judgment_{v}" for v in judgment.GRADES)),
     "results_slip": ("results_title", "ballots_cast", "time_unknown"),
+    "mandate_slip": ("mandate_title", "mandate_delegates", "mandate_tied", "mandate_ideas", "mandate_round",
+                     "mandate_none", "time_unknown"),
 }
 # A results line, counted in the catalogue's plural forms (Welsh has six).
 # NP_, not two N_: ngettext finds only a plural entry, which two single marks never make.

@@ -10,7 +10,7 @@ from typing import Callable
 from urllib.parse import urlsplit
 
 from webapp.boot import settings_file
-from webapp.domain import codes
+from webapp.domain import codes, judgment, support
 from webapp.domain.errors import N_, Conflict, DomainError, NotFound
 from webapp.domain.phases import Phase
 from webapp.services import assembly, auth, ballots, ideas, results
@@ -187,16 +187,80 @@ def results_slip(store: Store, kit: KitInfo, *, large_print: bool = False) -> st
     counts = assembly.counts(store)
     unit = "votes" if state["rules"].method == "approval" else "points"
     language = paper.choice(store)
+    board = results.leaderboard(store)
+    method = state["rules"].method
     payload = {"question": state["question"], "kit_name": identity.kit_name(store, kit.name),
                "results": [{"title": r["title"], "count": r["score"],
-                            "line": paper.result_line(language, unit, r["score"])}
-                           for r in results.leaderboard(store)],
+                            "line": _result_line(language, method, unit, r), **_levels(r)}
+                           for r in board],
                "ballots_cast": counts["ballots_cast"], "ballots_issued": counts["ballots_issued"],
                # Empty when the kit's clock was never set: the slip says "time unknown", not 1970.
                "time": kit_clock.stamp(store) or "",
                "unit": unit, **paper.extras(store, "results_slip", large_print=large_print)}
+    keys = next((list(r["levels"]) for r in board if r.get("levels")), None)
+    if keys and method in LEVEL_NAMES:
+        payload["level_names"] = [_in_paper_language(language, LEVEL_NAMES[method].get(key, str(key)))
+                                  for key in keys]
     with store.write() as db:
         return _add(db, "results_slip", payload, "Results slip", None)
+
+
+# What each level of a graded method is called, by its stored value (best first in a tally's
+# `levels`): the legend of the chart and of the results slip's segmented bars.
+LEVEL_NAMES: dict[str, dict[int, str]] = {"support": support.LEVEL_NAMES, "judgment": judgment.GRADE_NAMES}
+SUPPORT_LINES = (N_("%(num)d%% in support · passes"), N_("%(num)d%% in support · does not pass"))
+JUDGMENT_LINE = N_("Majority grade: %(grade)s")
+
+
+def _in_paper_language(language: str, text: str, **params: object) -> str:
+    return paper.bilingual([paper.catalogue(lang).gettext(text) % params if params else
+                            paper.catalogue(lang).gettext(text) for lang in paper.CHOICES[language]])
+
+
+def _result_line(language: str, method: str, unit: str, row: dict) -> str:
+    """An idea's result worded for the slip: its share and pass or fail (support levels), its
+    majority grade (majority judgment), else its count with the unit."""
+    if method == "support" and row.get("levels") is not None:
+        return _in_paper_language(language, SUPPORT_LINES[0 if row.get("passed") else 1], num=row["score"])
+    if method == "judgment" and row.get("levels") is not None:
+        grade = judgment.GRADE_NAMES.get(row.get("median") or 0)
+        if grade:
+            return paper.bilingual([paper.catalogue(lang).gettext(JUDGMENT_LINE)
+                                    % {"grade": paper.catalogue(lang).gettext(grade)}
+                                    for lang in paper.CHOICES[language]])
+    return paper.result_line(language, unit, row["score"])
+
+
+def _levels(row: dict) -> dict:
+    """A graded row's counts per level (best first: support levels, grades), for a segmented bar."""
+    levels = row.get("levels")
+    return {"levels": [int(count) for count in levels.values()]} if levels else {}
+
+
+def mandate_slip(store: Store, kit: KitInfo, *, large_print: bool = False) -> str:
+    """Queue the mandate slip: the elected delegates and the mandate's ideas (see
+    webapp.services.delegates.mandate); once there is an election result or a passed idea."""
+    from webapp.services import delegates
+
+    language = paper.choice(store)
+    first = paper.CHOICES[language][0]
+    gettext = paper.catalogue(first).gettext
+    data = delegates.mandate(store, identity.kit_name(store, kit.name), gettext)
+    if not data["delegates"] and not data["tied"] and not data["mandate"]:
+        raise Conflict("no_mandate", N_("There is no mandate to print yet: no election result and no passed idea."))
+    units = {"approval": "votes"}
+    items = []
+    for item in data["mandate"]:
+        row = {"score": item["score"], "passed": True, "median": item["median"], "levels": {}}  # all passed
+        # Worded as on the results slip: share and "passes", majority grade, or the count.
+        line = _result_line(language, item["method"], units.get(item["method"], "points"), row)
+        items.append({"round": item["round_number"], "title": item["title"], "line": line})
+    payload = {"kit_name": data["kit_name"], "time": kit_clock.stamp(store) or "",
+               "delegates": [{"order": p["order"], "name": p["name"]} for p in data["delegates"]],
+               "tied": [p["name"] for p in data["tied"]], "items": items,
+               **paper.extras(store, "mandate_slip", large_print=large_print)}
+    with store.write() as db:
+        return _add(db, "mandate_slip", payload, "Mandate slip", None)
 
 
 def settings_problem(store: Store, kit: KitInfo, problems: list[settings_file.SettingsProblem],

@@ -38,9 +38,12 @@ def issue_codes(store: Store, count: object) -> list[str]:
 
 
 def list_codes(store: Store, *, batch: int | None = None) -> list[dict]:
+    """Every code with how it voted in the current round."""
     sql = """SELECT ballot_codes.code, ballot_codes.batch, ballot_codes.issued_at,
                     ballots.source, ballots.cast_at
-             FROM ballot_codes LEFT JOIN ballots USING (ballot_id)"""
+             FROM ballot_codes LEFT JOIN ballots
+               ON ballots.ballot_id = ballot_codes.ballot_id
+              AND ballots.round_id = (SELECT current_round FROM assembly)"""
     params: list = []
     if batch is not None:
         sql += " WHERE batch = ?"
@@ -61,8 +64,13 @@ def lookup(store: Store, text: str) -> dict:
     return row
 
 
-def current(store: Store, ballot_id: str) -> dict | None:
-    row = store.one("SELECT * FROM ballots WHERE ballot_id = ?", [ballot_id])
+def current(store: Store, ballot_id: str, round_id: str | None = None) -> dict | None:
+    """The code's ballot in a round (the current one), if it has voted there."""
+    if round_id is None:
+        row = store.one("SELECT * FROM ballots WHERE ballot_id = ? AND round_id = (SELECT current_round FROM assembly)",
+                        [ballot_id])
+    else:
+        row = store.one("SELECT * FROM ballots WHERE round_id = ? AND ballot_id = ?", [round_id, ballot_id])
     if row is not None:
         row = dict(row)
         row["choices"] = json.loads(row["choices"])
@@ -84,7 +92,7 @@ def ballot_view(store: Store, text: str, *, with_ballot: bool = True) -> dict:
         "version": shown.version,
         "assembly": shown.assembly,
         "ideas": [shown.by_id[i] for i in order],
-        "ballot": current(store, code_row["ballot_id"]) if with_ballot else None,
+        "ballot": current(store, code_row["ballot_id"], shown.assembly["round_id"]) if with_ballot else None,
     }
 
 
@@ -132,7 +140,7 @@ def cast(
         if not accepts_ballots(view["assembly"]["phase"]):
             raise Conflict("wrong_phase", N_("Voting is not open."))
         canonical = validate(view["assembly"]["rules"], choices, {idea["id"] for idea in view["ideas"]})
-        record = {"ballot_id": view["ballot_id"], "choices": json.dumps(canonical, sort_keys=True),
+        record = {"round_id": view["assembly"]["round_id"], "ballot_id": view["ballot_id"], "choices": json.dumps(canonical, sort_keys=True),
                   "source": source, "cast_at": now()}
         try:
             # Everything is read and checked before the write; inside it, as little as possible.
@@ -157,7 +165,8 @@ def _store(db: Database, record: dict, seen_version: int, confirm_replace: bool,
     if content.version(db) != seen_version:
         raise _Stale()
     previous = db.execute(
-        "SELECT source, revision FROM ballots WHERE ballot_id = ?", [record["ballot_id"]]
+        "SELECT source, revision FROM ballots WHERE round_id = ? AND ballot_id = ?",
+        [record["round_id"], record["ballot_id"]]
     ).fetchone()
     if record["source"] == "paper" and previous and previous[0] == "phone" and not confirm_replace:
         raise Conflict(
@@ -166,9 +175,9 @@ def _store(db: Database, record: dict, seen_version: int, confirm_replace: bool,
         )
     record["revision"] = previous[1] + 1 if previous else 1
     db.execute(
-        """INSERT INTO ballots (ballot_id, choices, source, revision, cast_at)
-           VALUES (:ballot_id, :choices, :source, :revision, :cast_at)
-           ON CONFLICT (ballot_id) DO UPDATE SET choices = excluded.choices,
+        """INSERT INTO ballots (round_id, ballot_id, choices, source, revision, cast_at)
+           VALUES (:round_id, :ballot_id, :choices, :source, :revision, :cast_at)
+           ON CONFLICT (round_id, ballot_id) DO UPDATE SET choices = excluded.choices,
              source = excluded.source, revision = excluded.revision, cast_at = excluded.cast_at""",
         record,
     )
@@ -176,8 +185,10 @@ def _store(db: Database, record: dict, seen_version: int, confirm_replace: bool,
         also(db)
 
 
-def all_choices(store: Store) -> list[dict[str, int]]:
-    return [json.loads(row["choices"]) for row in store.query("SELECT choices FROM ballots")]
+def all_choices(store: Store, round_id: str | None = None) -> list[dict[str, int]]:
+    """Every ballot's choices in a round (the current one)."""
+    sql = "SELECT choices FROM ballots WHERE round_id = coalesce(?, (SELECT current_round FROM assembly))"
+    return [json.loads(row["choices"]) for row in store.query(sql, [round_id])]
 
 
 def voted_status(view: dict) -> dict:

@@ -9,32 +9,42 @@ from typing import Callable
 from webapp.domain.voting import Tally, tally
 from webapp.storage import Store
 
-from . import assembly, ideas
+from . import assembly, ideas, rounds
 from . import clock as kit_clock
 from .ballots import all_choices
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def current_tally(store: Store) -> Tally:
-    state = assembly.get(store)
-    every = ideas.all_ideas(store)
+def current_tally(store: Store, round_id: str | None = None) -> Tally:
+    """The tally of a round (the current one)."""
+    round_id = round_id or assembly.get(store)["round_id"]
+    every = ideas.all_ideas(store, round_id=round_id)
     on_ballot = [(idea["id"], idea["number"]) for idea in every if not idea["hidden"] and not idea["merged_into"]]
     merged = {idea["id"]: idea["merged_into"] for idea in every if idea["merged_into"]}
-    return tally(state["rules"], on_ballot, all_choices(store), merged)
+    return tally(rounds.get(store, round_id)["rules"], on_ballot, all_choices(store, round_id), merged)
 
 
-def leaderboard(store: Store, gettext: Callable[[str], str] = str) -> list[dict]:
+def leaderboard(store: Store, gettext: Callable[[str], str] = str, round_id: str | None = None) -> list[dict]:
     """Tally rows joined with the ideas' titles and proposing groups (named in `gettext`'s language)."""
-    by_id = {idea["id"]: idea for idea in ideas.visible(store, gettext)}
+    round_id = round_id or assembly.get(store)["round_id"]
+    by_id = {idea["id"]: idea for idea in ideas.visible(store, gettext, round_id)}
     rows = []
-    for row in current_tally(store).rows:
+    for row in current_tally(store, round_id).rows:
         idea = by_id[row.idea_id]
         rows.append({**row.as_dict(), "title": idea["title"], "proposers": idea["proposers"]})
     return rows
 
 
-def ideas_export(store: Store) -> list[dict]:
+def top_with_ties(board: list[dict], n: int) -> list[dict]:
+    """The first `n` rows of a leaderboard and every row tied with the n-th (a run-off's cut)."""
+    if len(board) <= n:
+        return list(board)
+    cut = board[n - 1]["rank"]
+    return [row for row in board if row["rank"] <= cut]
+
+
+def ideas_export(store: Store, round_id: str | None = None) -> list[dict]:
     return [
         {
             "id": idea["id"],
@@ -46,31 +56,49 @@ def ideas_export(store: Store) -> list[dict]:
             "hidden": bool(idea["hidden"]),
             "merged_into": idea["merged_into"],
         }
-        for idea in ideas.all_ideas(store)
+        for idea in ideas.all_ideas(store, round_id=round_id)
     ]
 
 
-def ballots_export(store: Store) -> list[dict]:
-    """Anonymised: an opaque per-ballot id, never the code; no time, so order can't identify."""
-    rows = store.query("SELECT ballot_id, choices, source FROM ballots ORDER BY ballot_id")
+def ballots_export(store: Store, round_id: str | None = None) -> list[dict]:
+    """Anonymised: an opaque per-ballot id, never the code; no time, so order can't identify.
+    One round's (the current one's): each round has its own ballots."""
+    round_id = round_id or assembly.get(store)["round_id"]
+    rows = store.query("SELECT ballot_id, choices, source FROM ballots WHERE round_id = ? ORDER BY ballot_id",
+                       [round_id])
     return [
         {"ballot_id": r["ballot_id"], "source": r["source"], "choices": json.loads(r["choices"])}
         for r in rows
     ]
 
 
-def tally_export(store: Store) -> dict:
+TALLY_COLUMNS = ["rank", "tied", "idea_id", "number", "title", "score", "supporters", "firsts"]
+# Only the graded methods' rows have these (see webapp.domain.voting.TallyRow).
+GRADED_COLUMNS = ["levels", "marked", "share", "passed", "median"]
+
+
+def tally_rows(board: list[dict]) -> list[dict]:
+    return [{k: r[k] for k in (*TALLY_COLUMNS, *GRADED_COLUMNS) if k in r} for r in board]
+
+
+def tally_export(store: Store, round_id: str | None = None, *, detail: bool = False) -> dict:
+    """A round's (the current round's) tally. `detail` (the export files) adds the round's
+    number and key and the graded methods' figures; without it, the shape the API promises."""
     state = assembly.get(store)
-    result = current_tally(store)
-    board = leaderboard(store)
-    return {
+    this = rounds.get(store, round_id or state["round_id"])
+    result = current_tally(store, this["id"])
+    board = leaderboard(store, round_id=this["id"])
+    data = {
         "assembly_id": state["id"],
-        "question": state["question"],
-        "rules": state["rules"].as_dict(),
+        "question": this["question"],
+        "rules": this["rules"].as_dict(),
         "ballots_cast": result.ballots,
-        "ballots_issued": assembly.counts(store)["ballots_issued"],
-        "rows": [{k: r[k] for k in ("rank", "tied", "idea_id", "number", "title", "score", "supporters", "firsts")} for r in board],
+        "ballots_issued": assembly.counts(store, this["id"])["ballots_issued"],
+        "rows": tally_rows(board) if detail else [{k: r[k] for k in TALLY_COLUMNS} for r in board],
     }
+    if detail:
+        data.update(round_number=this["number"], round_key=this["round_key"])
+    return data
 
 
 def safe_cell(value: object) -> object:
@@ -105,17 +133,24 @@ EXPORTS = {
 }
 
 
-def export(store: Store, name: str, fmt: str) -> tuple[str, str]:
-    """(body, mimetype) of one export; name is ideas, ballots or tally; fmt is csv or json."""
+def export(store: Store, name: str, fmt: str, round_id: str | None = None) -> tuple[str, str]:
+    """(body, mimetype) of one export; name is ideas, ballots, tally (of a round, the current
+    one by default) or event (every round); fmt is csv or json."""
+    if name == "event":
+        from .report import EVENT_COLUMNS, event_export, event_rows
+
+        if fmt == "json":
+            data = {**event_export(store), **kit_clock.export_fields(store)}
+            return json.dumps(data, ensure_ascii=False, indent=2), "application/json"
+        return to_csv(event_rows(store), EVENT_COLUMNS), "text/csv"
     if name == "tally":
         # exported_at is None when the kit's clock was never set ("clock" says so): never 1970.
-        data = {**tally_export(store), **kit_clock.export_fields(store)}
+        data = {**tally_export(store, round_id, detail=True), **kit_clock.export_fields(store)}
         if fmt == "json":
             return json.dumps(data, ensure_ascii=False, indent=2), "application/json"
-        cols = ["rank", "tied", "idea_id", "number", "title", "score", "supporters", "firsts"]
-        return to_csv(data["rows"], cols), "text/csv"
+        return to_csv(data["rows"], TALLY_COLUMNS), "text/csv"
     fn, cols = EXPORTS[name]
-    rows = fn(store)
+    rows = fn(store, round_id)
     if fmt == "json":
         return json.dumps(rows, ensure_ascii=False, indent=2), "application/json"
     return to_csv(rows, cols), "text/csv"

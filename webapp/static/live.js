@@ -3,7 +3,20 @@
 // where staff type offer a refresh link instead, so nothing reloads under their fingers.
 (function () {
   var box = document.getElementById("live");
-  if (!box || !window.WebSocket) { return; }
+  if (!box) { return; }
+  // A countdown (projector_timer.html) says what is left as the kit counted it when the part was
+  // drawn; it is counted down here from then, so the browser's own clock never matters.
+  function tick() {
+    var parts = box.querySelectorAll("[data-countdown]");
+    for (var i = 0; i < parts.length; i++) {
+      var part = parts[i];
+      if (!part.vkEnd) { part.vkEnd = Date.now() + 1000 * parseInt(part.getAttribute("data-countdown"), 10); }
+      var left = Math.max(0, Math.ceil((part.vkEnd - Date.now()) / 1000));
+      part.textContent = Math.floor(left / 60) + ":" + (left % 60 < 10 ? "0" : "") + (left % 60);
+    }
+  }
+  setInterval(tick, 1000);
+  if (!window.WebSocket) { return; }
   var url = box.getAttribute("data-fragment");
   var fetching = false, again = false, stale = false;
   // Screen readers hear a short summary in a polite status region, at most once per gap:
@@ -63,7 +76,27 @@
       document.getElementById(activeId).focus();
     }
     announce();
+    follow();
   }
+  // A screen with several pages (the projector's ideas) moves to the next one after a while,
+  // as the page without JavaScript does with its refresh; a change meanwhile shows at once.
+  // Counts moving every second while a room votes must not hold a page back: a pending move
+  // to the same next page is kept.
+  var pageTimer = null, armed = null;
+  function follow() {
+    var pager = box.querySelector("[data-page-next]");
+    var next = pager ? pager.getAttribute("data-page-next") : null;
+    if (next === armed) { return; }
+    clearTimeout(pageTimer);
+    armed = next;
+    if (!next) { return; }
+    pageTimer = setTimeout(function () {
+      armed = null;
+      url = next;
+      refresh();
+    }, 1000 * (parseInt(pager.getAttribute("data-page-seconds"), 10) || 10));
+  }
+  follow();
   box.addEventListener("focusout", function () {
     setTimeout(function () { if (stale && !busy(box)) { refresh(); } }, 0);
   });

@@ -111,7 +111,8 @@ OUTBOX_TABLES = {
     "ideas": ("idea", "id", ["id", "number", "group_id", "slot", "title", "detail", "hidden", "merged_into"]),
     "ballots": ("ballot", "ballot_id", ["ballot_id", "choices", "source", "revision"]),
 }
-JSON_COLUMNS = {"rules", "choices"}
+# `drawn_from` (rounds) names the earlier round a run-off took its ideas from.
+JSON_COLUMNS = {"rules", "choices", "drawn_from"}
 
 
 def _json_of(prefix: str, columns: list[str]) -> str:
@@ -277,7 +278,7 @@ def _print_job_reprint(db: sqlite_utils.Database) -> None:
 
 # Tables whose rows a ballot page shows (the question, the rules and phase, ideas, group names):
 # any change to them moves `content_version`, so every process's cache of them knows it is old.
-CONTENT_TABLES = ("assembly", "groups", "ideas")
+CONTENT_TABLES = ("assembly", "groups", "ideas")  # and `rounds`, from 0012
 
 
 @migration("0009_content_version")
@@ -320,3 +321,176 @@ def _default_group_names(db: sqlite_utils.Database) -> None:
     assembly.group_name). Names an organiser typed, even "Group 7" on group 2, stay."""
     # An UPDATE, so the outbox triggers send the change upstream as for any rename.
     db.execute("UPDATE groups SET name = '' WHERE name = 'Group ' || number")
+
+
+# A ballot is upstream as one record per round: its record id names the round, so the same slip
+# voting in two rounds is two records at the hub.
+BALLOT_RECORD_ID = "{p}.round_id || ':' || {p}.ballot_id"
+ROUND_COLUMNS = ["id", "number", "round_key", "kind", "question", "briefing", "phase", "rules", "revealed",
+                 "ideas_per_group", "seats", "drawn_from"]
+IDEA_COLUMNS = ["id", "round_id", "origin_id", "number", "group_id", "slot", "title", "detail", "hidden",
+                "merged_into"]
+BALLOT_COLUMNS = ["round_id", "ballot_id", "choices", "source", "revision"]
+
+
+def _outbox_triggers(db: sqlite_utils.Database, table: str, record_type: str, record_id: str,
+                     columns: list[str]) -> None:
+    stamp = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    for event, prefix, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"), ("DELETE", "OLD", "delete")):
+        db.execute(f"DROP TRIGGER IF EXISTS outbox_{table}_{event.lower()}")
+        rid = record_id.format(p=prefix)
+        body = _json_of(prefix, columns) if op == "upsert" else f"json_object('id', {rid})"
+        db.execute(
+            f"""CREATE TRIGGER outbox_{table}_{event.lower()} AFTER {event} ON {table}
+            BEGIN
+                INSERT INTO outbox (record_type, record_id, op, body, created_at)
+                VALUES ('{record_type}', {rid}, '{op}', {body}, {stamp});
+            END"""
+        )
+
+
+@migration("0012_rounds")
+def _rounds(db: sqlite_utils.Database) -> None:
+    """An event of rounds: each round has its own question, phase, voting rules, ideas and
+    ballots; groups and ballot codes stay for the whole event. What the kit held becomes round 1,
+    unchanged. A ballot is now one per code per round, so the ballots table is rebuilt with the
+    round in its key (rows copied, not lost), and every idea and ballot is logged upstream again
+    with its round (the ballot records under their new ids, the old ids deleted at the hub)."""
+    import json
+    import uuid
+
+    db.execute(
+        """CREATE TABLE rounds (
+            id TEXT PRIMARY KEY,
+            number INTEGER NOT NULL UNIQUE,
+            round_key TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'ideas',
+            question TEXT NOT NULL,
+            briefing TEXT NOT NULL DEFAULT '',
+            phase TEXT NOT NULL,
+            rules TEXT NOT NULL,
+            revealed INTEGER NOT NULL DEFAULT 0,
+            ideas_per_group INTEGER NOT NULL DEFAULT 3,
+            seats INTEGER NOT NULL DEFAULT 1,
+            drawn_from TEXT,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("ALTER TABLE assembly ADD COLUMN current_round TEXT")
+    db.execute("ALTER TABLE ideas ADD COLUMN round_id TEXT REFERENCES rounds(id)")
+    db.execute("ALTER TABLE ideas ADD COLUMN origin_id TEXT")
+    for table in ("assembly", "ideas", "ballots"):
+        for event in ("insert", "update", "delete"):
+            db.execute(f"DROP TRIGGER IF EXISTS outbox_{table}_{event}")
+    _outbox_triggers(db, "rounds", "round", "{p}.id", ROUND_COLUMNS)
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"""CREATE TRIGGER content_version_rounds_{event.lower()} AFTER {event} ON rounds
+                       BEGIN UPDATE versions SET value = value + 1 WHERE name = 'content'; END""")
+
+    first = None
+    row = db.execute("SELECT id, question, briefing, phase, rules, revealed, ideas_per_group, created_at "
+                     "FROM assembly LIMIT 1").fetchone()
+    if row is not None:
+        first = uuid.uuid4().hex
+        stamp = datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+        db.execute(
+            """INSERT INTO rounds (id, number, round_key, kind, question, briefing, phase, rules, revealed,
+                                   ideas_per_group, seats, drawn_from, created_at, updated_at)
+               VALUES (?, 1, 'round-1', 'ideas', ?, ?, ?, ?, ?, ?, 1, NULL, ?, ?)""",
+            [first, row[1], row[2] or "", row[3], row[4] or json.dumps({"method": "approval"}), row[5] or 0,
+             row[6] or 3, row[7] or stamp, stamp],
+        )
+        db.execute("UPDATE assembly SET current_round = ?", [first])
+    # The assembly's record upstream names its current round; the round carries the rest.
+    _outbox_triggers(db, "assembly", "assembly", "{p}.id", ["id", "num_groups", "current_round"])
+
+    # Numbers and slots are per round now.
+    for name, columns in db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'ideas'"
+                                    ).fetchall():
+        if columns and "UNIQUE" in columns.upper():
+            db.execute(f"DROP INDEX {name}")
+    db.execute("CREATE UNIQUE INDEX ideas_round_number ON ideas (round_id, number)")
+    db.execute("CREATE UNIQUE INDEX ideas_round_group_slot ON ideas (round_id, group_id, slot)")
+    _outbox_triggers(db, "ideas", "idea", "{p}.id", IDEA_COLUMNS)
+    if first is not None:
+        db.execute("UPDATE ideas SET round_id = ?", [first])  # logged upstream by the new trigger
+
+    db.execute(
+        """CREATE TABLE ballots_by_round (
+            round_id TEXT NOT NULL REFERENCES rounds(id),
+            ballot_id TEXT NOT NULL REFERENCES ballot_codes(ballot_id),
+            choices TEXT NOT NULL,
+            source TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            cast_at TEXT,
+            PRIMARY KEY (round_id, ballot_id)
+        )"""
+    )
+    db.execute("CREATE INDEX ballots_by_round_ballot ON ballots_by_round (ballot_id)")
+    stamp = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    if first is not None:
+        db.execute("""INSERT INTO ballots_by_round (round_id, ballot_id, choices, source, revision, cast_at)
+                      SELECT ?, ballot_id, choices, source, revision, cast_at FROM ballots""", [first])
+        db.execute(f"""INSERT INTO outbox (record_type, record_id, op, body, created_at)
+                       SELECT 'ballot', ballot_id, 'delete', json_object('id', ballot_id), {stamp} FROM ballots""")
+    # The old table keeps its rows (a copy, never dropped) under another name; nothing reads it.
+    db.execute("ALTER TABLE ballots RENAME TO ballots_before_rounds")
+    db.execute("ALTER TABLE ballots_by_round RENAME TO ballots")
+    _outbox_triggers(db, "ballots", "ballot", BALLOT_RECORD_ID, BALLOT_COLUMNS)
+    db.execute(f"""INSERT INTO outbox (record_type, record_id, op, body, created_at)
+                   SELECT 'ballot', round_id || ':' || ballot_id, 'upsert', {_json_of('ballots', BALLOT_COLUMNS)},
+                          {stamp} FROM ballots""")
+    db.execute("INSERT INTO outbox (record_type, record_id, op, body, created_at) "
+               f"SELECT 'assembly', id, 'upsert', {_json_of('assembly', ['id', 'num_groups', 'current_round'])}, "
+               f"{stamp} FROM assembly")
+
+
+CANDIDATE_COLUMNS = ["id", "round_id", "number", "name", "consent", "added_by", "withdrawn"]
+
+
+@migration("0013_candidates")
+def _candidates(db: sqlite_utils.Database) -> None:
+    """Delegate elections: the candidates of a delegates round, and the event's mandate (the
+    rounds whose passed ideas it carries, and what was published). A candidate stands only with
+    their consent, so a row without it cannot exist. The consent note stays on the kit: the hub
+    needs names, not how consent was given."""
+    db.execute(
+        """CREATE TABLE candidates (
+            id TEXT PRIMARY KEY,
+            round_id TEXT NOT NULL REFERENCES rounds(id),
+            number INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            consent_note TEXT NOT NULL DEFAULT '',
+            consent INTEGER NOT NULL CHECK (consent = 1),
+            added_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            withdrawn INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (round_id, number)
+        )"""
+    )
+    _outbox_triggers(db, "candidates", "candidate", "{p}.id", CANDIDATE_COLUMNS)
+    # Candidates are a delegates round's ballot: a change must reach every cached ballot page.
+    for event in ("INSERT", "UPDATE", "DELETE"):
+        db.execute(f"""CREATE TRIGGER content_version_candidates_{event.lower()} AFTER {event} ON candidates
+                       BEGIN UPDATE versions SET value = value + 1 WHERE name = 'content'; END""")
+    db.execute(
+        """CREATE TABLE mandates (
+            id TEXT PRIMARY KEY,
+            rounds TEXT NOT NULL,
+            body TEXT NOT NULL,
+            published_at TEXT NOT NULL
+        )"""
+    )
+    # The published mandate goes upstream whole, its JSON as JSON (not a string inside it).
+    stamp = "strftime('%Y-%m-%dT%H:%M:%fZ', 'now')"
+    for event, prefix, op in (("INSERT", "NEW", "upsert"), ("UPDATE", "NEW", "upsert"), ("DELETE", "OLD", "delete")):
+        body = (f"json_object('id', {prefix}.id, 'rounds', json({prefix}.rounds), 'body', json({prefix}.body), "
+                f"'published_at', {prefix}.published_at)" if op == "upsert" else f"json_object('id', {prefix}.id)")
+        db.execute(
+            f"""CREATE TRIGGER outbox_mandates_{event.lower()} AFTER {event} ON mandates
+            BEGIN
+                INSERT INTO outbox (record_type, record_id, op, body, created_at)
+                VALUES ('mandate', {prefix}.id, '{op}', {body}, {stamp});
+            END"""
+        )

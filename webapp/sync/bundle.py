@@ -25,10 +25,7 @@ import sys
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
-
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from typing import TYPE_CHECKING, Callable
 
 from pi import removable
 
@@ -38,7 +35,12 @@ from webapp.storage import Store
 
 from . import identity
 from . import state as sync_state
-from .signing import ED25519_PREFIX, KitKeys
+
+if TYPE_CHECKING:
+    from .signing import KitKeys
+
+# cryptography (through .signing) loads when a bundle is made or read, not with the web
+# worker that imports this module for the results page's drive export.
 
 FORMAT = "venuekit-sync-bundle"
 VERSION = 1
@@ -99,6 +101,10 @@ def make(store: Store, *, all_records: bool = False, configured_name: str = "") 
         "kit_name": identity.kit_name(store, configured_name), "made_at": now(),
         "after": after, "upto": upto, "records": records,
     }, ensure_ascii=False, separators=(",", ":"))
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from .signing import ED25519_PREFIX
+
     key = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(identity.signing_key(store)))
     signature = key.sign(CONTEXT + content.encode("utf-8"))
     envelope = {"format": FORMAT, "version": VERSION, "kit_id": st.kit_id, "content": content,
@@ -134,6 +140,11 @@ def _decompress(data: bytes) -> bytes:
 
 def read(data: bytes, keys_for: Callable[[str], KitKeys | None]) -> Bundle:
     """Check a bundle's format, kit and signature; BundleError for anything else."""
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+    from .signing import ED25519_PREFIX
+
     try:
         envelope = json.loads(_decompress(data))
     except (ValueError, UnicodeDecodeError) as exc:

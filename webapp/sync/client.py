@@ -7,19 +7,20 @@ import math
 import random
 import threading
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from typing import Callable
-from urllib.parse import urljoin, urlparse
+from urllib.parse import quote, urljoin, urlparse
 
 from webapp.domain.errors import N_
 from webapp.services import assembly, kit_language
 from webapp.services.common import now
 from webapp.storage import Store
 
-from . import identity, signing
+from . import identity
 from . import state as sync_state
+
+# urllib.request (with http.client and ssl) and the signing module (cryptography) load when a
+# kit first talks to a hub: every web worker imports this module for the hub link page.
 
 BATCH_SIZE = 500
 TIMEOUT_S = 20
@@ -58,6 +59,9 @@ class PushResult:
 
 
 def _request(url: str, method: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, dict]:
+    import urllib.error
+    import urllib.request
+
     req = urllib.request.Request(url, data=body, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=TIMEOUT_S) as response:
@@ -89,6 +93,8 @@ class HubClient:
         """
         if urlparse(hub_url).scheme not in ("http", "https"):
             raise SyncError(N_("the hub address must start with https:// (or http:// for a test hub)"))
+        from . import signing
+
         private = signing.new_private_key()
         body = json.dumps({"code": code, "kit_name": kit_name, "public_key": signing.public_key(private),
                            "assembly_id": assembly.get(self.store)["id"]}).encode()
@@ -105,6 +111,8 @@ class HubClient:
     def _register_public_key(self, st: sync_state.SyncState) -> bool:
         """A kit enrolled with a shared secret registers its public key (signed with the secret),
         then forgets the secret. False if the hub is too old to take keys: keep the secret."""
+        from . import signing
+
         path = "/hub/v1/key"
         body = json.dumps({"public_key": identity.public_key(self.store)}).encode()
 
@@ -146,6 +154,8 @@ class HubClient:
         return True
 
     def _signed(self, method: str, path: str, payload: dict | None = None) -> tuple[int, dict]:
+        from . import signing
+
         st = sync_state.load(self.store)
         if not st.enrolled:
             raise SyncError(N_("this kit is not enrolled with a hub"))
@@ -205,9 +215,10 @@ class HubClient:
         sync_state.save(self.store, checkpoint=int(payload["checkpoint"]), last_success=now(), last_error=None)
         return PushResult(len(rows), int(payload["checkpoint"]), sync_state.waiting(self.store))
 
-    def pull_results(self) -> dict:
-        """The hub's combined results across venues (shown after the reveal)."""
-        status, payload = self._signed("GET", "/hub/v1/results")
+    def pull_results(self, round_key: str | None = None) -> dict:
+        """The hub's combined results across venues for a round key (shown after the reveal)."""
+        path = "/hub/v1/results" + (f"/{quote(round_key, safe='')}" if round_key else "")
+        status, payload = self._signed("GET", path)
         if status != 200:
             raise _refused(payload, N_("the hub answered %(status)s"), status)
         return payload
@@ -215,10 +226,11 @@ class HubClient:
 
 def _pull_combined(client: HubClient, store: Store, log: Callable[[str], None]) -> None:
     """After the reveal, fetch the hub's results across venues for the projector."""
-    if not assembly.get(store)["revealed"]:
+    state = assembly.get(store)
+    if not state["revealed"]:
         return
     try:
-        combined = client.pull_results()
+        combined = client.pull_results(state["round_key"])
     except SyncError as exc:
         log(f"sync: no combined results: {exc}")
         return

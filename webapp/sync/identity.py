@@ -14,8 +14,6 @@ from webapp.domain.text import repair
 from webapp.services.common import clean_text
 from webapp.storage import Store
 
-from . import signing
-
 INSTALL_ID = "kit.install_id"
 SIGNING_KEY = "kit.signing_key"
 NAME = "kit.name"
@@ -39,10 +37,16 @@ def install_id(store: Store) -> str:
 
 def signing_key(store: Store) -> str:
     """This kit's Ed25519 private key (hex), made on first use; it is never sent anywhere."""
+    # Signing loads cryptography (several MB): only the processes that sign or enrol need it,
+    # while the kit's name, read here too, is wanted by every process.
+    from . import signing
+
     return _made_once(store, SIGNING_KEY, signing.new_private_key)
 
 
 def public_key(store: Store) -> str:
+    from . import signing
+
     return signing.public_key(signing_key(store))
 
 

@@ -59,11 +59,17 @@ def save_in(db, **values: object) -> None:
 
 
 def combined_results(store: Store) -> dict | None:
-    """The hub's combined results as last pulled (for the projector after the reveal)."""
+    """The hub's combined results as last pulled, if they are for the current round's key (for
+    the projector after the reveal)."""
     import json
 
+    from webapp.services import assembly
+
     text = load(store).combined
-    return json.loads(text) if text else None
+    combined = json.loads(text) if text else None
+    if combined is None or combined.get("round_key", "round-1") != assembly.get(store)["round_key"]:
+        return None
+    return combined
 
 
 def waiting(store: Store) -> int:

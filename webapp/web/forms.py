@@ -12,7 +12,12 @@ MAX_CHOICE = 100
 
 
 def choices_from_form(form: MultiDict, ideas: list[dict], method: str) -> dict[str, int]:
-    """{idea id: value} from a ballot form whose fields name ideas by their public number."""
+    """{idea id: value} from a ballot form whose fields name ideas by their public number.
+
+    approval: ticked `idea` boxes. Every other method: one `idea-<number>` field per idea — a
+    select (dot, ranked) or a group of radio buttons (support, judgment: the mark's stored
+    value, webapp/domain/support.py and judgment.py); an empty value is a blank.
+    """
     by_number = {str(idea["number"]): idea["id"] for idea in ideas}
     choices: dict[str, int] = {}
     if method == "approval":

@@ -13,6 +13,12 @@ cached idea does.
 
 Entries are bounded (least recently used dropped first), so made-up query strings cannot grow
 memory; at worst they cost a re-render.
+
+`page_fragment(macro, per_page=False)`: the same for the markup every page repeats, the site
+footer and the language switch. Its macro reads the page's language and display switches (in
+the key, as above) and, with `per_page`, which page this is (endpoint, values, and the query
+that `page_options` keeps): the ballot page and its "vote saved" page share one entry. Only a
+GET page is looked up: a page shown for a POST works out its switches from the form's action.
 """
 from __future__ import annotations
 
@@ -24,12 +30,15 @@ from flask_babel import get_locale
 from markupsafe import Markup
 
 MAX_FRAGMENTS = 4096
+MAX_PAGE_FRAGMENTS = 1024
 OPTIONS_KEY = "venuekit.fragment_options"
 
 
 class Fragments:
     def __init__(self, maxsize: int = MAX_FRAGMENTS):
         self.cache: LRUCache = LRUCache(maxsize=maxsize)
+        # Apart, so one entry per ballot code (the language switch) never evicts the ideas.
+        self.pages: LRUCache = LRUCache(maxsize=MAX_PAGE_FRAGMENTS)
         self.lock = threading.Lock()
 
     def each_idea(self, view: dict, chosen: dict, macro, *extra) -> Markup:
@@ -50,9 +59,25 @@ class Fragments:
                     self.cache[keys[index]] = html
         return Markup("".join(found))  # each one is Markup already: no second escape
 
+    def page_fragment(self, macro, *extra, per_page: bool = False) -> Markup:
+        """`macro(*extra)`, kept per language, display switches and (`per_page`) page."""
+        if not has_request_context() or request.method not in ("GET", "HEAD") or request.url_rule is None:
+            return Markup(macro(*extra))
+        key = (macro._func.__code__, extra, page_options(), request.script_root)
+        if per_page:
+            key += (request.url_rule.endpoint, tuple(sorted((request.view_args or {}).items())))
+        with self.lock:
+            html = self.pages.get(key)
+        if html is None:
+            html = Markup(macro(*extra))
+            with self.lock:
+                self.pages[key] = html
+        return html
+
     def clear(self) -> None:
         with self.lock:
             self.cache.clear()
+            self.pages.clear()
 
 
 def page_options() -> tuple:
@@ -74,3 +99,4 @@ def install(app: Flask) -> None:
     fragments = Fragments()
     app.extensions["venuekit_fragments"] = fragments
     app.jinja_env.globals["each_idea"] = fragments.each_idea
+    app.jinja_env.globals["page_fragment"] = fragments.page_fragment

@@ -21,6 +21,7 @@ WHOLE = {
     "Kit-ready slip": N_("Kit-ready slip"),
     "Results slip": N_("Results slip"),
     "Settings problem slip": N_("Settings problem slip"),
+    "Mandate slip": N_("Mandate slip"),
 }
 AGAIN = " (again)"
 REPLACES = re.compile(r"^(?P<new>.*) \(replaces (?P<old>[^()]*)\)$")

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint, Response, current_app, flash, get_flashed_messages, redirect, render_template, request,
+    Blueprint, current_app, flash, get_flashed_messages, redirect, render_template, request,
     url_for,
 )
 from flask_babel import get_locale, gettext as _
@@ -14,7 +14,7 @@ from webapp.domain.phases import ORDER, allows_moderation, allows_settings_chang
 from webapp.domain.voting import LIMIT_NAMES, METHOD_NAMES
 from webapp.printing import paper, queue
 from webapp.security import client_identity, require_role, safe_next, sign_out, store
-from webapp.services import assembly, auth, ballots, health, ideas, results
+from webapp.services import assembly, auth, ballots, health, ideas
 from webapp.services import clock as kit_clock
 from webapp.services import kit_language
 from webapp.sync import identity
@@ -190,7 +190,9 @@ def rename_group(group_id: str):
 @require_role("organiser")
 def idea_list():
     state = assembly.get(store())
-    can_moderate = allows_moderation(state["phase"], ballots_cast=assembly.counts(store())["ballots_cast"])
+    # A delegates round's "ideas" are its candidates: they are withdrawn, not hidden or merged.
+    can_moderate = state["kind"] == "ideas" and allows_moderation(
+        state["phase"], ballots_cast=assembly.counts(store())["ballots_cast"])
     return _page("organiser/ideas.html", ideas=ideas.all_ideas(store(), _), can_moderate=can_moderate, **_flash_args())
 
 
@@ -245,10 +247,14 @@ def stewards():
 @bp.get("/export/<name>.<fmt>")
 @require_role("organiser")
 def export(name: str, fmt: str):
-    if name not in ("ideas", "ballots", "tally") or fmt not in ("csv", "json"):
+    if name not in ("ideas", "ballots", "tally", "event") or fmt not in ("csv", "json"):
         return redirect(url_for("organiser.overview"))
-    body, mimetype = results.export(store(), name, fmt)
-    return Response(
-        body, mimetype=mimetype,
-        headers={"Content-Disposition": f'attachment; filename="venuekit-{name}.{fmt}"'},
-    )
+    try:
+        return organiser_rounds.export_response(name, fmt, request.args.get("round"))
+    except DomainError as exc:
+        flash(exc.translated(_), "error")
+        return redirect(url_for("organiser.round_list"), 303)
+
+
+# The rounds pages and the event report are routes of this blueprint too.
+from . import organiser_rounds  # noqa: E402

@@ -1,0 +1,65 @@
+"""The footer and the language switch every page repeats are made once per language, print
+size and page, and the markup kept is exactly what a fresh render gives."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+FOOTER = re.compile(r'<footer class="site">.*?</footer>', re.S)
+SWITCH = re.compile(r'<nav class="langs".*?</nav>', re.S)
+
+
+def _fresh(monkeypatch, app):
+    """Render every fragment afresh, as the templates did before they were kept."""
+    fragments = app.extensions["venuekit_fragments"]
+    monkeypatch.setattr(fragments.pages, "get", lambda key: None)
+
+
+def _parts(page: str) -> tuple[list[str], list[str]]:
+    return FOOTER.findall(page), SWITCH.findall(page)
+
+
+@pytest.mark.parametrize("query", ["", "?lang=cy", "?print=large", "?lang=cy&print=large"])
+def test_kept_markup_is_what_a_fresh_render_gives(app, client, voting, monkeypatch, query):
+    code = voting["codes"][0]
+    paths = [f"/b/{code}{query}", f"/b/{code}{query}{'&' if query else '?'}saved=1", f"/{query}",
+             f"/organiser/signin{query}", f"/accessibility{query}"]
+    kept = [client.get(path).get_data(as_text=True) for path in paths * 2]  # the second round hits
+    _fresh(monkeypatch, app)
+    fresh = [client.get(path).get_data(as_text=True) for path in paths * 2]
+    for before, after in zip(kept, fresh):
+        footers, switches = _parts(before)
+        assert len(footers) == 1 and len(switches) == 1
+        assert (footers, switches) == _parts(after)
+
+
+def test_the_saved_page_reuses_its_ballot_pages_switch_and_another_ballot_gets_its_own(app, client, voting):
+    fragments = app.extensions["venuekit_fragments"]
+    first, second = voting["codes"][:2]
+    client.get(f"/b/{first}?lang=cy")
+    made = len(fragments.pages)
+    assert made == 2  # the footer (any page) and this page's switch
+    saved = client.get(f"/b/{first}?lang=cy&saved=1").get_data(as_text=True)
+    assert len(fragments.pages) == made
+    other = client.get(f"/b/{second}?lang=cy").get_data(as_text=True)
+    assert len(fragments.pages) == made + 1  # the same footer, a switch of its own
+    assert f"/b/{first}?lang=en" in SWITCH.search(saved).group(0)
+    switch = SWITCH.search(other).group(0)
+    assert f"/b/{second}?lang=en" in switch and first not in switch
+
+
+def test_a_page_shown_for_a_post_is_not_kept(app, client, voting):
+    fragments = app.extensions["venuekit_fragments"]
+    reply = client.post(f"/b/{voting['codes'][0]}?lang=cy", data={"idea": ["1"]})  # no form token
+    assert reply.status_code == 400
+    assert SWITCH.search(reply.get_data(as_text=True))
+    assert len(fragments.pages) == 0
+
+
+def test_kept_page_fragments_are_bounded(app, client, voting):
+    fragments = app.extensions["venuekit_fragments"]
+    for n in range(40):
+        client.get(f"/?lang=cy&n={n}")
+    assert len(fragments.pages) == 80  # a footer and a switch per distinct query
+    assert fragments.pages.maxsize <= 1024
