@@ -104,3 +104,26 @@ def test_hub_page_lists_rounds_and_attendance(tmp_path, hub_store, transport, hu
     assert "transport" in page and "round-1" in page
     assert 'aria-current="page">transport' in page
     assert "Attendance" in page
+
+
+def test_records_sent_before_a_kits_upgrade_count_in_its_round_1_meanwhile(hub_store):
+    """A kit upgraded to rounds sends its round first, then each old ballot again under its round
+    (after deleting the old one): until then the old records are still its round 1's."""
+    from webapp.hub.results import venue_records
+
+    with hub_store.write() as db:
+        db["kits"].insert({"kit_id": "kit-old", "name": "Old", "assembly_id": "a", "enrolled_at": "x",
+                           "last_contact": "x", "checkpoint": 0, "public_key": None, "legacy_key": None})
+        records = [("round", "r1", {"id": "r1", "number": 1, "round_key": "round-1", "question": "Q",
+                                    "rules": {"method": "approval"}}),
+                   ("idea", "i1", {"id": "i1", "number": 1, "title": "Old idea", "hidden": 0, "merged_into": None}),
+                   ("idea", "i2", {"id": "i2", "round_id": "r1", "number": 2, "title": "New idea", "hidden": 0,
+                                   "merged_into": None}),
+                   ("ballot", "b1", {"ballot_id": "b1", "choices": {"i1": 1}}),
+                   ("ballot", "r1:b2", {"round_id": "r1", "ballot_id": "b2", "choices": {"i2": 1}})]
+        for seq, (rtype, rid, body) in enumerate(records, start=1):
+            db["records"].insert({"record_type": rtype, "record_id": rid, "kit_id": "kit-old", "version": seq,
+                                  "op": "upsert", "body": json.dumps(body), "received_at": "x"})
+    first = venue_records(hub_store, "kit-old")["rounds"]["round-1"]
+    assert [i["title"] for i in first["ideas"]] == ["Old idea", "New idea"]
+    assert first["ballots"] == [{"i1": 1}, {"i2": 1}]

@@ -211,6 +211,14 @@ def test_exports_per_round_and_for_the_event(organiser, store):
     assert "'=HYPERLINK(\"http://x\")" in cells and "'+Night buses" in cells
     assert not any(c.startswith(("=", "+")) for r in rows for c in r.values())
     assert rows[0]["rank"] == "1" and rows[0]["score"] == "4"
+    # The support-levels round's result is in the CSVs too: share, pass or fail.
+    runoff = [r for r in rows if r["round_number"] == "2"]
+    assert {r["passed"] for r in runoff} <= {"yes", "no", ""} and any(r["passed"] == "yes" for r in runoff)
+    assert all(r["share"] == "" and r["passed"] == "" for r in rows if r["round_number"] == "1")
+    tally_csv = list(csv.DictReader(io.StringIO(organiser.get("/organiser/export/tally.csv").get_data(as_text=True))))
+    assert tally_csv[0]["passed"] == "yes" and float(tally_csv[0]["share"]) == 1.0
+    one_csv = organiser.get("/organiser/export/tally.csv?round=1").get_data(as_text=True)
+    assert "passed" not in one_csv.splitlines()[0]  # approval: the columns it always had
 
 
 @pytest.mark.parametrize("url", ["/organiser/export/tally.json?round=7", "/organiser/export/tally.json?round=x"])
@@ -278,3 +286,55 @@ def test_a_delegate_election_round_is_listed_with_its_seats(organiser, store):
     assert "Elect delegates · 2 seats" in listed
     report = text(organiser.get("/organiser/report"))
     assert "Who carries our mandate?" in report and "Elect delegates · 2 seats" in report
+
+
+def test_a_round_cannot_take_ideas_from_a_delegates_round_nor_the_same_idea_twice(store):
+    """Both were server errors: candidates are not ideas, and a doubled pick broke a unique index."""
+    import pytest as _pytest
+
+    from webapp.domain.errors import DomainError
+    from webapp.services import assembly, ideas, rounds
+
+    made = round_one(store)
+    first = ideas.visible(store)
+    rounds.start_next(store, {"kind": "delegates", "seats": "1"})
+    from webapp.services import delegates
+
+    delegates.add(store, {"name": "Ann", "consent": "1"}, "organiser")
+    assembly.set_phase(store, "submission")
+    assembly.set_phase(store, "voting")
+    assembly.set_phase(store, "results")
+    with _pytest.raises(DomainError) as info:
+        rounds.start_next(store, {"from_round": "2", "top": "1"})
+    assert info.value.code == "not_ideas"
+    state = rounds.start_next(store, {"from_round": "1", "picked": [first[0]["id"], first[0]["id"], first[1]["id"]]})
+    assert [i["title"] for i in ideas.visible(store)] == [first[0]["title"], first[1]["title"]]
+    assert state["round_number"] == 3 and made
+
+
+def test_two_presses_at_once_start_one_round(store, tmp_path):
+    """The second press, by another worker with its own connection, finds the round started."""
+    import threading
+
+    from webapp.storage import open_store
+    from webapp.services import rounds
+
+    round_one(store)
+    other = open_store(store.path.parent)
+    outcomes: list = []
+    barrier = threading.Barrier(2)
+
+    def press(where):
+        barrier.wait()
+        try:
+            outcomes.append(rounds.start_next(where, {"question": "Next"})["round_number"])
+        except Exception as exc:  # the Conflict of the second press
+            outcomes.append(getattr(exc, "code", repr(exc)))
+
+    threads = [threading.Thread(target=press, args=(s,)) for s in (store, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(map(str, outcomes)) == ["2", "round_started"] or sorted(map(str, outcomes)) == ["2", "wrong_phase"]
+    assert store.scalar("SELECT count(*) FROM rounds") == 2

@@ -229,7 +229,7 @@ def test_the_countdown_needs_a_signed_in_steward_or_organiser(client, store):
     assert timer.current(store) is None
 
 
-def test_the_countdown_counts_on_the_kits_clock_and_says_when_time_is_up(store):
+def test_the_countdown_counts_on_the_kits_clock_and_says_when_time_is_up(store, monkeypatch):
     start = 1_000_000.0
     timer.start(store, "3", now=start)
     assert timer.current(store, now=start)["remaining_s"] == 180
@@ -238,9 +238,27 @@ def test_the_countdown_counts_on_the_kits_clock_and_says_when_time_is_up(store):
     assert timer.current(store, now=start + 179.2)["remaining_min"] == 1  # never "0 minutes" early
     done = timer.current(store, now=start + 500)
     assert done["done"] and done["remaining_s"] == 0
-    assert timer.current(store, now=start)["ends_text"] == "13:49"  # 1970-01-12 13:49:40 UTC
+    # The end shown is the kit's date now plus what is left.
+    monkeypatch.setattr(timer.time, "time", lambda: 1_000_000.0)  # 1970-01-12 13:46:40 UTC
+    assert timer.current(store, now=start)["ends_text"] == "13:49"
     with pytest.raises(DomainError):
         timer.start(store, "9999")
+
+
+def test_setting_the_kits_date_does_not_move_the_countdown(store, monkeypatch):
+    """The date jumps when an organiser signs in on a kit without a real-time clock, or goes
+    back to the last saved time after a power cut: the countdown keeps counting the same."""
+    timer.start(store, "10")
+    for jump in (86_400 * 3, -86_400 * 3):
+        monkeypatch.setattr(timer.time, "time", lambda jump=jump: 1_800_000_000.0 + jump)
+        left = timer.current(store)["remaining_s"]
+        assert 590 <= left <= 600, left
+
+
+def test_a_countdown_from_before_a_restart_is_gone(store, monkeypatch):
+    timer.start(store, "10")
+    monkeypatch.setattr(timer, "_boot", lambda: "another-boot")
+    assert timer.current(store) is None
 
 
 def test_the_screen_shows_the_end_time_once_the_kits_clock_is_set(client, store, monkeypatch):

@@ -49,8 +49,12 @@ def venue_records(hub: Store, kit_id: str) -> dict:
                                             "question": body["question"], "rules": body["rules"],
                                             "kind": body.get("kind", "ideas"), "ideas": [], "ballots": []}
     for key, round_ in list(out["rounds"].items()):
-        round_["ideas"] = sorted((i for i in ideas if i.get("round_id") == round_["round_id"]), key=lambda i: i["number"])
-        round_["ballots"] = [b["choices"] for b in ballots if b.get("round_id") == round_["round_id"]]
+        # Records sent before the kit's upgrade to rounds name no round: they are its round 1
+        # (the upgrade sends each again with its round, after deleting the old one, so none is
+        # counted twice while a kit is part-way through sending them).
+        mine = {round_["round_id"], None} if round_["number"] == 1 else {round_["round_id"]}
+        round_["ideas"] = sorted((i for i in ideas if i.get("round_id") in mine), key=lambda i: i["number"])
+        round_["ballots"] = [b["choices"] for b in ballots if b.get("round_id") in mine]
     if legacy is not None and FIRST_KEY not in out["rounds"]:
         out["rounds"][FIRST_KEY] = {"round_id": None, "number": 1, "question": legacy["question"],
                                     "rules": legacy["rules"], "kind": "ideas",

@@ -226,7 +226,7 @@ def counts(store: Store, round_id: str | None = None) -> dict:
             (SELECT count(*) FROM ideas WHERE round_id = :r AND hidden = 0 AND merged_into IS NULL)
               + (SELECT count(*) FROM candidates WHERE round_id = :r AND withdrawn = 0) AS ideas,
             (SELECT count(*) FROM groups) AS groups,
-            (SELECT count(DISTINCT group_id) FROM ideas WHERE round_id = :r) AS groups_submitted,
+            (SELECT count(DISTINCT group_id) FROM ideas WHERE round_id = :r AND origin_id IS NULL) AS groups_submitted,
             (SELECT count(*) FROM ballots WHERE round_id = :r) AS ballots_cast,
             (SELECT count(*) FROM ballot_codes WHERE voided_at IS NULL) AS ballots_issued,
             (SELECT count(*) FROM ballots WHERE round_id = :r AND source = 'paper') AS paper_ballots""",

@@ -83,7 +83,7 @@ def event_export(store: Store) -> dict:
 
 EVENT_COLUMNS = ["round_number", "round_key", "round_kind", "round_question", "method", "idea_id", "number",
                  "title", "detail", "group_number", "proposing_groups", "hidden", "merged_into", "rank", "tied",
-                 "score", "supporters"]
+                 "score", "supporters", "share", "passed", "median"]
 
 
 def event_rows(store: Store) -> list[dict]:
@@ -98,6 +98,6 @@ def event_rows(store: Store) -> list[dict]:
                 "round_question": data["question"], "method": data["rules"]["method"], "idea_id": idea["id"],
                 **{k: idea[k] for k in ("number", "title", "detail", "group_number", "proposing_groups", "hidden",
                                         "merged_into")},
-                **{k: mark.get(k) for k in ("rank", "tied", "score", "supporters")},
+                **{k: mark.get(k) for k in ("rank", "tied", "score", "supporters", "share", "passed", "median")},
             })
     return rows

@@ -148,7 +148,10 @@ def export(store: Store, name: str, fmt: str, round_id: str | None = None) -> tu
         data = {**tally_export(store, round_id, detail=True), **kit_clock.export_fields(store)}
         if fmt == "json":
             return json.dumps(data, ensure_ascii=False, indent=2), "application/json"
-        return to_csv(data["rows"], TALLY_COLUMNS), "text/csv"
+        # Support levels and majority judgment: the share in support, pass or fail and the
+        # majority grade are the result councils publish, so the CSV carries them too.
+        graded = any("share" in row or "median" in row for row in data["rows"])
+        return to_csv(data["rows"], TALLY_COLUMNS + (GRADED_COLUMNS if graded else [])), "text/csv"
     fn, cols = EXPORTS[name]
     rows = fn(store, round_id)
     if fmt == "json":

@@ -76,6 +76,17 @@ def by_number(store: Store, number: object) -> dict:
     return get(store, row["id"])
 
 
+def drawable(store: Store, number: object) -> dict:
+    """An earlier round whose ideas a new round may take: one that chose ideas and has its results."""
+    earlier = by_number(store, number)
+    if earlier["kind"] != "ideas":
+        raise DomainError("not_ideas", N_("Round %(n)d elected delegates: a new round can only take ideas from a "
+                                          "round that chose ideas."), n=earlier["number"], field=N_("round"))
+    if earlier["phase"] is not Phase.RESULTS:
+        raise Conflict("round_open", N_("Ideas can only be drawn from a round that has its results."))
+    return earlier
+
+
 def clean_key(value: object) -> str:
     """A round key as the hub matches it: lower case letters, digits and dashes."""
     text = clean_text(value, field=N_("round key"), max_len=KEY_MAX, required=True)
@@ -105,10 +116,8 @@ def start_next(store: Store, form: dict, shortlist_of: "Iterable[str] | None" = 
     drawn: dict | None = None
     chosen: list[dict] = []
     if kind == "ideas" and str(form.get("from_round") or "").strip():
-        earlier = by_number(store, form["from_round"])
-        if earlier["phase"] is not Phase.RESULTS:
-            raise Conflict("round_open", N_("Ideas can only be drawn from a round that has its results."))
-        picked = [i for i in (form.get("picked") or []) if i]
+        earlier = drawable(store, form["from_round"])
+        picked = list(dict.fromkeys(i for i in (form.get("picked") or []) if i))  # each idea once
         if picked:
             on = {row["idea_id"]: row for row in results.leaderboard(store, round_id=earlier["id"])}
             unknown = [i for i in picked if i not in on]
@@ -128,6 +137,12 @@ def start_next(store: Store, form: dict, shortlist_of: "Iterable[str] | None" = 
         if not chosen:
             raise DomainError("no_ideas", N_("That round had no ideas to draw from."))
     with store.write() as db:
+        # Checked again inside the write: two presses at once (two workers) must not make two
+        # rounds, the first left in setup for ever.
+        now_current = db.execute("SELECT rounds.id, rounds.phase FROM assembly JOIN rounds "
+                                 "ON rounds.id = assembly.current_round").fetchone()
+        if tuple(now_current) != (current["round_id"], Phase.RESULTS.value):
+            raise Conflict("round_started", N_("Another round has just been started."))
         count = db.execute("SELECT count(*), coalesce(max(number), 0) FROM rounds").fetchone()
         if count[0] >= MAX_ROUNDS:
             raise Conflict("too_many_rounds", N_("An event can have at most %(n)d rounds."), n=MAX_ROUNDS)

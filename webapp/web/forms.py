@@ -3,9 +3,22 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from webapp.domain.errors import N_, DomainError
+from webapp.domain.errors import N_, Conflict, DomainError
 from webapp.domain.text import whole_number
 from webapp.domain.voting import BallotError
+
+def check_round(form: MultiDict, state: dict) -> None:
+    """Refuse a ballot form drawn for another round than the current one.
+
+    Idea numbers start again in each round, so a form opened in round 1 and sent once a run-off
+    has opened would otherwise count as a vote for whatever idea has those numbers now. A form
+    without the field (made before rounds existed) is read as for the current round."""
+    sent = form.get("r")
+    if sent is not None and sent != str(state["round_number"]):
+        raise Conflict("other_round", N_("This ballot was for another round, which has closed. Here is the ballot "
+                                         "of round %(n)d: nothing was saved, please vote again."),
+                       n=state["round_number"])
+
 
 # No voting limit goes past 100 (webapp.domain.voting.Rules); the rules give the exact limit.
 MAX_CHOICE = 100

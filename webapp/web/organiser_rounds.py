@@ -112,8 +112,8 @@ def pick_ideas():
 
 
 def _pick_page(number: str, values: dict, status: int = 200, checked: set | None = None, **context):
-    earlier = rounds.by_number(store(), number)
-    board = results.leaderboard(store(), _, earlier["id"]) if earlier["phase"] is Phase.RESULTS else []
+    earlier = rounds.drawable(store(), number)  # a round that chose ideas and has its results
+    board = results.leaderboard(store(), _, earlier["id"])
     return _page("organiser/rounds_pick.html", status, earlier=earlier, board=board, form=values,
                  checked=checked or set(), **context)
 

@@ -11,7 +11,7 @@ from webapp.security import client_identity, store
 from webapp.services import assembly, ballots, ideas
 
 from . import fragments
-from .forms import choices_from_form, group_entries, idea_field
+from .forms import check_round, choices_from_form, group_entries, idea_field
 from .page_gettext import gettext as _
 from .portal import release_with
 
@@ -151,6 +151,7 @@ def ballot_page(code: str):
     chosen = (view["ballot"] or {}).get("choices", {})
     if request.method == "POST":
         try:
+            check_round(request.form, state)
             choices = choices_from_form(request.form, view["ideas"], state["rules"].method)
             chosen = choices
             ballots.cast(store(), code, choices, source="phone", view=view, also=release_with("ballot"))

@@ -11,7 +11,7 @@ from webapp.security import client_identity, require_role, safe_next, store
 from webapp.services import assembly, auth, ballots, health, kit_status
 from webapp.sync import state as sync_state
 
-from .forms import choices_from_form
+from .forms import check_round, choices_from_form
 from .portal import sign_in_staff
 
 bp = Blueprint("steward", __name__, url_prefix="/steward")
@@ -81,6 +81,7 @@ def paper(code: str):
     chosen = (view["ballot"] or {}).get("choices", {})
     if request.method == "POST":
         try:
+            check_round(request.form, state)
             choices = choices_from_form(request.form, view["ideas"], state["rules"].method)
             chosen = choices
             ballots.cast(store(), code, choices, source="paper", view=view,
