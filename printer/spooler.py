@@ -187,19 +187,29 @@ class Spooler:
                 log.exception("print outcome callback failed")
         return outcome
 
-    def run(self, stop_event: threading.Event) -> None:
-        """Print until ``stop_event`` is set; finishes the job in hand before returning."""
+    def run(self, stop_event: threading.Event, *, idle_exit: float | None = None) -> None:
+        """Print until ``stop_event`` is set; finishes the job in hand before returning.
+
+        With ``idle_exit``, also return once no job has been queued (not even one waiting for
+        its retry) for that many seconds: a batch is done."""
         printed = False
+        idle_since = time.monotonic()
         try:
             while not stop_event.is_set():
-                if self.run_once() is None:
-                    if printed:
-                        release_memory()
-                        printed = False
-                    self._wake.wait(self.idle_wait)
-                    self._wake.clear()
-                else:
+                if self.run_once() is not None:
                     printed = True
+                    idle_since = time.monotonic()
+                    continue
+                if printed:
+                    release_memory()
+                    printed = False
+                if idle_exit is not None:
+                    if self.store.next_due(math.inf) is not None:
+                        idle_since = time.monotonic()
+                    elif time.monotonic() - idle_since >= idle_exit:
+                        return
+                self._wake.wait(self.idle_wait)
+                self._wake.clear()
         finally:
             self.device.close()
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html as htmllib
 import threading
+import time
 from pathlib import Path
 
 from gunicorn.glogging import Logger
@@ -77,15 +78,18 @@ def storage_record(store) -> tuple[str | None, str | None]:
             store.scalar("SELECT value FROM settings WHERE name = 'storage.error'"))
 
 
-def spool_briefly(store, data: Path, seconds: float = 1.5) -> None:
-    """Run the laptop-mode spooler (PNG previews in DATA/prints) for a moment."""
+def spool_until(store, data: Path, done, seconds: float = 60.0) -> None:
+    """Run the laptop-mode spooler (PNG previews in DATA/prints) until `done()` (each batch
+    starts a child process, so this waits for an outcome rather than for a fixed time)."""
     stop = threading.Event()
     worker = threading.Thread(target=run_spooler, args=(store, {"kind": "preview", "dir": str(data / "prints")}, stop),
                               kwargs={"log_line": lambda line: None})
     worker.start()
-    stop.wait(seconds)
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        stop.wait(0.05)
     stop.set()
-    worker.join(10)
+    worker.join(30)
     assert not worker.is_alive()
 
 
@@ -148,7 +152,7 @@ def _run(app, store, disk: Path, data: Path, reserve_mb: int) -> dict:
     assert LOW_TEXT in text(steward.get("/steward/"))
     assert access_lines(app) == []
     queue.kit_ready(store, queue.KitInfo.from_config(app.config, "http://10.42.0.1/"))
-    spool_briefly(store, data)
+    spool_until(store, data, lambda: queue.jobs(store)[0]["last_error"] is not None)
     assert previews(data) == []
     job = queue.jobs(store)[0]
     assert job["status"] == "queued" and job["last_error"] == PREVIEWS_PAUSED
@@ -204,6 +208,6 @@ def _run(app, store, disk: Path, data: Path, reserve_mb: int) -> dict:
     assert cast().status_code == 303
     assert storage_record(store)[0] == "ok"
     assert "storage-notice" not in text(organiser.get("/organiser/"))
-    spool_briefly(store, data, seconds=3)
+    spool_until(store, data, lambda: bool(previews(data)))
     assert previews(data), "the waiting preview printed once there was room"
     return {"acknowledged": len(acknowledged), "refused_status": refused.status_code}

@@ -1,23 +1,30 @@
-"""The print spooler as a service: the printer package's Spooler over the kit's job store,
-reporting the printer's state for the steward page and the status light."""
+"""The print spooler as a service: watches the kit's print queue and prints each batch in a child
+process (batch.py), reporting the printer's state for the steward page and the status light."""
 from __future__ import annotations
 
+import json
 import logging
+import subprocess
+import sys
 import threading
 import time
 from typing import Callable
 
-from printer import Outcome, PrinterConfigError, Spooler, open_printer
+from printer import Outcome, PrinterConfigError, parse_config
 
 from webapp.services import kit_status
-from webapp.storage import Store
-
-from .jobstore import SqliteJobStore
+from webapp.storage import Store, space
 
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 30.0
 # How often the printer is probed while idle: an unplugged printer shows on the lights within this.
 PROBE_S = 10.0
+# How often the queue is looked at while no batch runs, and how long a batch stays after its
+# last job (a steward printing slips one after another reuses it).
+WATCH_S = 1.0
+BATCH_IDLE_S = 10.0
+STOP_GRACE_S = 8.0  # below the unit's TimeoutStopSec (10 s)
+MAX_PAUSE_S = 120.0
 # Laptop mode's PNG previews are an optional write: they wait (queued) while storage is low.
 PREVIEWS_PAUSED = "Print previews wait: the kit's storage is low."
 
@@ -70,12 +77,13 @@ class PrinterProbe:
 
 
 def run_spooler(store: Store, printer_config: dict, stop: threading.Event,
-                log_line: Callable[[str], None] = log.info) -> int:
-    """Print queued jobs until `stop` is set. A bad printer setting is reported (the steward
-    page shows it) and the service waits, instead of crashing and restarting in a loop."""
+                log_line: Callable[[str], None] = log.info, *, idle_exit: float = BATCH_IDLE_S) -> int:
+    """Print queued jobs until `stop` is set, each batch in a child process (batch.py). A bad
+    printer setting is reported (the steward page shows it) and the service waits, instead of
+    crashing and restarting in a loop."""
     reporter = PrinterReporter(store)
     try:
-        device = open_printer(printer_config)
+        parse_config(printer_config)
     except PrinterConfigError as exc:
         reporter.state, reporter.error = "fault", f"Printer settings: {exc}"
         log_line(f"print-spooler: {reporter.error}")
@@ -83,9 +91,6 @@ def run_spooler(store: Store, printer_config: dict, stop: threading.Event,
             reporter.report()
             stop.wait(HEARTBEAT_S)
         return 1
-    if device.kind == "preview" and store.guard is not None:
-        device.paused = lambda: None if store.guard.optional_writes_allowed() else PREVIEWS_PAUSED
-    spooler = Spooler(SqliteJobStore(store), device, on_outcome=reporter.outcome)
     reporter.report()
     probe = PrinterProbe(store, printer_config)
     probe.run()
@@ -97,9 +102,59 @@ def run_spooler(store: Store, printer_config: dict, stop: threading.Event,
             beats += 1
             if beats * PROBE_S >= HEARTBEAT_S:
                 beats = 0
-                reporter.report()
-
+                # The state is the batch's to say (it saw the last job): only show we are alive.
+                kit_status.report(store, "printer")
     threading.Thread(target=heartbeat, name="venuekit-printer-heartbeat", daemon=True).start()
     log_line(f"print-spooler: printing to {printer_config.get('kind', 'preview')} printer")
-    spooler.run(stop)
+    batches = BatchRunner(store, printer_config, idle_exit, log_line)
+    while not stop.is_set():
+        if has_work(store):
+            batches.run(stop)
+        stop.wait(WATCH_S)
     return 0
+
+
+def has_work(store: Store) -> bool:
+    """A job is queued (due now or waiting to retry) or was cut off while printing."""
+    return store.scalar("SELECT 1 FROM print_jobs WHERE status IN ('queued', 'printing') LIMIT 1") is not None
+
+
+class BatchRunner:
+    """Starts `python -m webapp.printing.batch` and waits for it; a batch that dies is started
+    again after a growing pause (its job was requeued), so a crash cannot become a busy loop."""
+
+    def __init__(self, store: Store, printer_config: dict, idle_exit: float, log_line: Callable[[str], None]):
+        guard = store.guard
+        self.order = json.dumps({
+            "db": str(store.path), "printer": printer_config, "idle_exit": idle_exit,
+            "reserve_mb": guard.reserve_bytes / space.MB if guard is not None else None,
+        })
+        self.log_line = log_line
+        self.failures = 0
+
+    def run(self, stop: threading.Event) -> int:
+        child = subprocess.Popen([sys.executable, "-m", "webapp.printing.batch"], stdin=subprocess.PIPE, text=True)
+        self.log_line(f"print-spooler: printing a batch in process {child.pid}")
+        try:
+            child.stdin.write(self.order)
+            child.stdin.close()
+        except OSError:
+            pass  # it died at once: its exit code says so below
+        while child.poll() is None:
+            if stop.wait(WATCH_S):
+                child.terminate()  # finishes the slip in hand (see batch.py)
+                try:
+                    child.wait(STOP_GRACE_S)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+                    child.wait()
+        code = child.returncode
+        if code == 0 or stop.is_set():
+            self.failures = 0
+            return code
+        self.failures += 1
+        pause = min(MAX_PAUSE_S, 2.0 ** self.failures)
+        self.log_line(f"print-spooler: the batch in process {child.pid} ended with {code}; "
+                      f"starting another in {pause:.0f} s")
+        stop.wait(pause)
+        return code

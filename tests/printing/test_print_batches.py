@@ -1,0 +1,153 @@
+"""The print-spooler service prints each batch in a child process that leaves when the queue
+is empty, so the service itself never holds Pillow or python-escpos; a child killed mid-batch
+loses no job."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from webapp.printing import queue
+from webapp.printing.service import WATCH_S, BatchRunner, run_spooler
+from webapp.storage import open_store
+
+ROOT = Path(__file__).resolve().parents[2]
+KIT = queue.KitInfo("Town hall", "venuekit", "secret pass", "http://10.42.0.1/")
+
+
+def statuses(store) -> list[str]:
+    return [row["status"] for row in store.query("SELECT status FROM print_jobs ORDER BY seq")]
+
+
+def wait_for(check, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not check():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child that exited but is not yet reaped is a zombie: gone for our purpose.
+    return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+
+
+class Service:
+    """run_spooler in a thread, its log lines kept, stopped at the end."""
+
+    def __init__(self, store, config: dict, idle_exit: float = 0.5):
+        self.lines: list[str] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=run_spooler, args=(store, config, self.stop),
+                                       kwargs={"log_line": self.lines.append, "idle_exit": idle_exit})
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(30)
+        assert not self.thread.is_alive()
+
+    def batch_pids(self) -> list[int]:
+        return [int(m.group(1)) for line in self.lines if (m := re.search(r"batch in process (\d+)$", line))]
+
+
+def test_a_batch_prints_in_a_child_that_leaves_when_the_queue_is_empty(tmp_path):
+    store = open_store(tmp_path / "data")
+    prints = tmp_path / "prints"
+    with Service(store, {"kind": "preview", "dir": str(prints)}) as service:
+        queue.ballot_slips(store, KIT, 2)
+        wait_for(lambda: statuses(store) == ["printed", "printed"])
+        assert len(list(prints.glob("*.png"))) == 2
+        [pid] = service.batch_pids()
+        assert pid != os.getpid()
+        wait_for(lambda: not alive(pid), 30)
+        # A new job starts a new batch.
+        queue.kit_ready(store, KIT)
+        wait_for(lambda: statuses(store)[-1] == "printed")
+        assert len(service.batch_pids()) == 2
+        assert len(list(prints.glob("*.png"))) == 3
+
+
+def test_killing_a_batch_mid_way_loses_no_job(tmp_path):
+    store = open_store(tmp_path / "data")
+    prints = tmp_path / "prints"
+    queue.ballot_slips(store, KIT, 40)
+    with Service(store, {"kind": "preview", "dir": str(prints)}, idle_exit=5) as service:
+        wait_for(lambda: "printed" in statuses(store))
+        [first] = service.batch_pids()
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: statuses(store) == ["printed"] * 40, 120)
+        assert len(service.batch_pids()) == 2
+        assert any("ended with -9" in line for line in service.lines)
+    # Every slip came out; one cut off by the kill (if any) came out again marked as a reprint.
+    reprints = store.scalar("SELECT count(*) FROM print_jobs WHERE reprint = 1")
+    assert len(list(prints.glob("*.png"))) in (40, 40 + reprints) and reprints <= 1
+
+
+def test_stopping_the_service_ends_its_batch(tmp_path):
+    store = open_store(tmp_path / "data")
+    queue.ballot_slips(store, KIT, 200)
+    service = Service(store, {"kind": "preview", "dir": str(tmp_path / "prints")}, idle_exit=60)
+    with service:
+        wait_for(lambda: "printed" in statuses(store))
+        [pid] = service.batch_pids()
+    assert not alive(pid)
+    # The slip in hand was finished: nothing is left marked as printing.
+    assert "printing" not in statuses(store) and "queued" in statuses(store)
+
+
+def test_a_batch_that_dies_at_once_is_started_again_after_a_pause(tmp_path, monkeypatch):
+    store = open_store(tmp_path / "data")
+    lines: list[str] = []
+    runner = BatchRunner(store, {"kind": "preview", "dir": str(tmp_path)}, 1.0, lines.append)
+    # The child cannot read its order: it exits non-zero at once.
+    runner.order = "not json"
+    stop = threading.Event()
+    pauses: list[float] = []
+    monkeypatch.setattr(stop, "wait", lambda seconds=None: pauses.append(seconds) or False)
+    assert runner.run(stop) != 0 and runner.run(stop) != 0
+    assert [p for p in pauses if p != WATCH_S] == [2.0, 4.0]  # the rest: watching the child
+    assert "starting another in 4 s" in lines[-1]
+
+
+SERVICE_MEMORY = """
+import json, sys, threading, time
+from pathlib import Path
+from webapp.printing import queue
+from webapp.printing.service import run_spooler
+from webapp.storage import open_store
+
+data = Path(sys.argv[1])
+store = open_store(data)
+queue.ballot_slips(store, queue.KitInfo("Hall", "venuekit", "pass", "http://10.42.0.1/"), 2)
+stop = threading.Event()
+worker = threading.Thread(target=run_spooler, args=(store, {"kind": "preview", "dir": str(data / "p")}, stop),
+                          kwargs={"log_line": lambda line: None, "idle_exit": 0.2})
+worker.start()
+deadline = time.monotonic() + 60
+while store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'printed'") < 2 and time.monotonic() < deadline:
+    time.sleep(0.05)
+stop.set()
+worker.join()
+printed = store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'printed'")
+print(json.dumps({"printed": printed, "loaded": [m for m in ("PIL", "escpos", "fontTools") if m in sys.modules]}))
+"""
+
+
+def test_the_service_prints_without_loading_the_printing_libraries(tmp_path):
+    done = subprocess.run([sys.executable, "-c", SERVICE_MEMORY, str(tmp_path)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"printed": 2, "loaded": []}

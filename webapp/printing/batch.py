@@ -1,0 +1,53 @@
+"""Printing a batch in a child process: `python -m webapp.printing.batch` (settings on stdin).
+
+Laying out a slip loads Pillow, python-escpos, fontTools and the fonts (about 13 MB) and leaves
+a heap that glibc keeps; a kit prints a few batches a day but runs all day on a Pi where every
+process's memory counts. So the print-spooler service only watches the queue (one cheap query
+a second, webapp/printing/service.py) and, when a job is queued, starts this child: it opens
+the printer and runs printer.Spooler over the kit's queue, unchanged (a job is marked printed
+only after the printer took it; a job a killed child left "printing" is queued again as a
+reprint by the next child), and leaves once the queue has stayed empty for `idle_exit`
+seconds. Its memory goes with it.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from printer import Spooler, open_printer
+
+from webapp.storage import open_store, space
+
+from .jobstore import SqliteJobStore
+from .service import PREVIEWS_PAUSED, PrinterReporter
+
+
+def print_batch(db_path: Path, printer_config: dict, *, reserve_mb: float | None, idle_exit: float,
+                stop: threading.Event) -> None:
+    """Print queued jobs until the queue has been empty for `idle_exit` seconds, or `stop`."""
+    store = open_store(db_path.parent, db_path.name)
+    if reserve_mb is not None:
+        space.watch(store, db_path.parent, reserve_mb)
+    device = open_printer(printer_config)
+    if device.kind == "preview" and store.guard is not None:
+        device.paused = lambda: None if store.guard.optional_writes_allowed() else PREVIEWS_PAUSED
+    reporter = PrinterReporter(store)
+    Spooler(SqliteJobStore(store), device, on_outcome=reporter.outcome).run(stop, idle_exit=idle_exit)
+
+
+def main() -> int:
+    order = json.load(sys.stdin)
+    stop = threading.Event()
+    # The service asks a batch to end with SIGTERM: the slip in hand is finished first.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print_batch(Path(order["db"]), order["printer"], reserve_mb=order.get("reserve_mb"),
+                idle_exit=float(order["idle_exit"]), stop=stop)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
