@@ -7,16 +7,17 @@ from webapp.domain import codes
 from webapp.domain.errors import DomainError, NotFound
 from webapp.domain.phases import Phase
 from webapp.domain.voting import BallotError
-from webapp.security import client_identity, store
+from webapp.security import client_identity, csrf_token, store
 from webapp.services import assembly, ballots, ideas
 
-from . import fragments
+from . import fragments, page_skeleton
 from .forms import check_round, choices_from_form, group_entries, idea_field
 from .page_gettext import gettext as _
+from .page_skeleton import skeleton_page
 from .portal import release_with
 
 bp = Blueprint("participant", __name__)
-bp.record_once(lambda state: fragments.install(state.app))
+bp.record_once(lambda state: (fragments.install(state.app), page_skeleton.install(state.app)))
 
 
 def done_hint() -> str:
@@ -163,29 +164,38 @@ def ballot_page(code: str):
             return redirect(url_for("participant.ballot_page", code=code, saved=1), 303)
     elif request.args.get("saved") and view["ballot"] and state["phase"] is Phase.VOTING:
         return _saved_page(view)
-    # Only a closed ballot says why (three lookups on every open ballot were wasted).
-    closed_text = "" if state["phase"] is Phase.VOTING else {
-        Phase.SETUP: _("Voting has not opened yet. Keep your slip and come back when it opens."),
-        Phase.SUBMISSION: _("Voting has not opened yet. Keep your slip and come back when it opens."),
-        Phase.RESULTS: _("Voting has closed. Thank you for taking part."),
-    }.get(state["phase"], "")
-    return render_template(
-        "ballot.html", assembly=state, view=view, chosen=chosen, error=error, error_field=error_field, notice=notice,
-        open=state["phase"] is Phase.VOTING, closed_text=closed_text,
-        display_code=codes.display(view["code"], codes.BALLOT),
-        form_action=url_for("participant.ballot_page", code=code),
-    ), status
+    display_code = codes.display(view["code"], codes.BALLOT)
+
+    def values(code: str, display_code: str) -> dict:
+        # Only a closed ballot says why (three lookups on every open ballot were wasted).
+        closed_text = "" if state["phase"] is Phase.VOTING else {
+            Phase.SETUP: _("Voting has not opened yet. Keep your slip and come back when it opens."),
+            Phase.SUBMISSION: _("Voting has not opened yet. Keep your slip and come back when it opens."),
+            Phase.RESULTS: _("Voting has closed. Thank you for taking part."),
+        }.get(state["phase"], "")
+        return dict(assembly=state, view=view, chosen=chosen, error=error, error_field=error_field, notice=notice,
+                    open=state["phase"] is Phase.VOTING, closed_text=closed_text, display_code=display_code,
+                    form_action=url_for("participant.ballot_page", code=code))
+
+    if request.method == "GET" and view.get("version") is not None:
+        return skeleton_page(
+            "ballot.html", ("ballot", view["version"], bool(view["ballot"])), code, view, chosen,
+            {page_skeleton.SHOWN_CODE: display_code, page_skeleton.TOKEN: csrf_token()}, values)
+    return render_template("ballot.html", **values(code, display_code)), status
 
 
 def _saved_page(view: dict):
     """After a vote: a short thank-you with what was chosen, not the whole ballot again."""
     chosen = view["ballot"]["choices"]
+    ranked = view["assembly"]["rules"].method == "ranked"
     picked = sorted((idea for idea in view["ideas"] if idea["id"] in chosen),
-                    key=lambda idea: (chosen[idea["id"]] if view["assembly"]["rules"].method == "ranked"
-                                      else 0, idea["number"]))
-    return render_template(
-        "ballot_saved.html", assembly=view["assembly"], picked=picked, chosen=chosen,
-        notice=_("Thank you — your vote is saved.") + " " + done_hint(),
-        display_code=codes.display(view["code"], codes.BALLOT),
-        change_url=url_for("participant.ballot_page", code=view["code"]),
-    )
+                    key=lambda idea: (chosen[idea["id"]] if ranked else 0, idea["number"]))
+    # Only the chosen ideas are listed: each_idea lists a view's ideas (see page_skeleton).
+    shown = {"version": view["version"], "ideas": picked}
+    return skeleton_page(
+        "ballot_saved.html", ("saved", view["version"]), view["code"], shown, chosen,
+        {page_skeleton.SHOWN_CODE: codes.display(view["code"], codes.BALLOT)},
+        lambda code, display_code: dict(
+            assembly=view["assembly"], view=shown, chosen=chosen,
+            notice=_("Thank you — your vote is saved.") + " " + done_hint(),
+            display_code=display_code, change_url=url_for("participant.ballot_page", code=code)))
