@@ -137,7 +137,9 @@ def evaluate(found: dict, plan: Plan) -> list[dict]:
         figure += f"{proj.get('flows_per_s', 0):,.0f} ballots/s achieved"
     rows.append(_row(KEYS[9], f"projector hears and shows a ballot at {plan.projector_rate:g} ballots/s",
                      "p99 ≤ 500 ms", figure,
-                     f"one quiet ballot, socket: p99 {quiet.get('p99_ms') or 0:,.0f} ms" if quiet.get("pairs") else "-",
+                     (f"one quiet ballot, socket: p99 {quiet.get('p99_ms') or 0:,.0f} ms "
+                      f"({quiet.get('heard_before_ack', 0)} of {quiet['pairs']} heard before the answer)")
+                     if quiet.get("pairs") else "-",
                      (judged["p99_ms"] <= 500 and judged["missed"] == 0 and plag.get("missed", 0) == 0
                       and _errors(proj) == 0) if judged.get("p99_ms") is not None else None,
                      value=judged.get("p99_ms")))

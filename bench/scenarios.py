@@ -233,7 +233,7 @@ class Runner:
                 await clients.api_ballot(quiet, self.kit.port, code, random.Random(n), "bench", p.timeout,
                                          self.idea_ids)
             await asyncio.sleep(1.5)
-            quiet_lag = lag(quiet.acks, crowd, since, time.perf_counter(), quiet.sent)
+            quiet_lag = lag(quiet.acks, crowd, since, time.perf_counter(), quiet.sent, alone=True)
 
             async def ballot(stats, port, code, rng, agent, timeout):
                 await clients.api_ballot(stats, port, code, rng, agent, timeout, self.idea_ids)

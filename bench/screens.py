@@ -140,7 +140,7 @@ class Screens:
 
 
 def lag(acks: list[float], screens: Screens, since: float, until: float, sent: list[float] | None = None,
-        sample: int = 300) -> dict:
+        sample: int = 300, alone: bool = False) -> dict:
     """For up to `sample` acknowledged ballots spread over the run, every screen's lag.
 
     The lag is the time from the ballot's acknowledgement to the screen's first update after it:
@@ -150,6 +150,11 @@ def lag(acks: list[float], screens: Screens, since: float, until: float, sent: l
     heard at once (`heard_before_ack`): that is the kit's last announcement, made after the
     last commit. With no update after the request either, the screen has *missed* it.
     Updates before `since` (the opening) are ignored; `until` is when listening stopped.
+
+    `alone`: each ballot was sent on its own, after the previous one's updates had passed, so
+    the first update after its request is its own even when it came before the acknowledgement
+    (on a quiet kit the live process's doorbell, webapp/storage/wake.py, announces the commit
+    before the answer is back): that counts as heard at once, not as the next ballot's update.
     """
     pairs = sorted((a, s) for a, s in zip(acks, sent or acks) if a >= since)
     if not pairs or not screens.screens:
@@ -160,6 +165,12 @@ def lag(acks: list[float], screens: Screens, since: float, until: float, sent: l
     for screen in screens.screens:
         updates = screen.updates
         for ack, began in chosen:
+            if alone:
+                first = bisect.bisect_right(updates, began)
+                if first < len(updates) and updates[first] <= ack:
+                    lags.append(0.0)
+                    early += 1
+                    continue
             i = bisect.bisect_right(updates, ack)
             if i < len(updates):
                 lags.append(updates[i] - ack)

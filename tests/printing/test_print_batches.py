@@ -151,3 +151,29 @@ def test_the_service_prints_without_loading_the_printing_libraries(tmp_path):
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"printed": 2, "loaded": []}
+
+
+def test_a_batch_dies_with_its_service_even_on_kill_9(tmp_path):
+    data = tmp_path / "data"
+    store = open_store(data)
+    queue.ballot_slips(store, KIT, 300)
+    service = subprocess.Popen([sys.executable, "-m", "webapp.cli", "--data", str(data), "print-spooler"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        pid = None
+        deadline = time.monotonic() + 60
+        while pid is None and time.monotonic() < deadline:
+            line = service.stdout.readline()
+            if m := re.search(r"batch in process (\d+)", line):
+                pid = int(m.group(1))
+        assert pid is not None, "no batch started"
+        wait_for(lambda: "printed" in statuses(store))
+        service.kill()
+        service.wait(10)
+        # SIGTERM on its parent's death: the slip in hand is finished, then it leaves.
+        wait_for(lambda: not alive(pid), 30)
+    finally:
+        if service.poll() is None:
+            service.kill()
+    left = statuses(store)
+    assert "queued" in left and left.count("printing") <= 1

@@ -12,6 +12,7 @@ seconds. Its memory goes with it.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sys
 import threading
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from printer import Spooler, open_printer
 
+from webapp.cli import _die_with_parent
 from webapp.storage import open_store, space
 
 from .jobstore import SqliteJobStore
@@ -44,6 +46,11 @@ def main() -> int:
     # The service asks a batch to end with SIGTERM: the slip in hand is finished first.
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
+    # And so does its death, even by kill -9: a batch left behind would print beside the next
+    # service's batch, and both would take the same jobs.
+    _die_with_parent()
+    if os.getppid() != order.get("parent"):
+        stop.set()  # it died before we asked
     print_batch(Path(order["db"]), order["printer"], reserve_mb=order.get("reserve_mb"),
                 idle_exit=float(order["idle_exit"]), stop=stop)
     return 0

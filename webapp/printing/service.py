@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import subprocess
 import sys
 import threading
@@ -128,6 +129,7 @@ class BatchRunner:
         self.order = json.dumps({
             "db": str(store.path), "printer": printer_config, "idle_exit": idle_exit,
             "reserve_mb": guard.reserve_bytes / space.MB if guard is not None else None,
+            "parent": os.getpid(),
         })
         self.log_line = log_line
         self.failures = 0
