@@ -93,7 +93,7 @@ def _text(name: str, value: Any) -> str:
     return value.strip()
 
 
-def parse_config(config: Mapping[str, Any] | None) -> PrinterConfig:
+def parse_config(config: Mapping[str, Any] | None, *, check_profile: bool = True) -> PrinterConfig:
     """Check a settings dict; missing keys take DEFAULTS, unknown keys are refused."""
     if config is None:
         config = {}
@@ -129,6 +129,9 @@ def parse_config(config: Mapping[str, Any] | None) -> PrinterConfig:
     profile = merged["profile"]
     if profile is not None:
         profile = _text("profile", profile)
+    # The profile's name is looked up in python-escpos's capabilities table (several MB): a
+    # process that only watches the queue leaves that to the one that prints.
+    if profile is not None and check_profile:
         from .escpos_cache import prepare
 
         prepare()

@@ -190,8 +190,9 @@ class Spooler:
     def run(self, stop_event: threading.Event, *, idle_exit: float | None = None) -> None:
         """Print until ``stop_event`` is set; finishes the job in hand before returning.
 
-        With ``idle_exit``, also return once no job has been queued (not even one waiting for
-        its retry) for that many seconds: a batch is done."""
+        With ``idle_exit``, also return once no job has been due, or due within ``idle_exit``
+        seconds, for that many seconds: a batch is done (a job waiting for a later retry, say
+        for a printer that is switched off, is the next batch's)."""
         printed = False
         idle_since = time.monotonic()
         try:
@@ -204,7 +205,7 @@ class Spooler:
                     release_memory()
                     printed = False
                 if idle_exit is not None:
-                    if self.store.next_due(math.inf) is not None:
+                    if self.store.next_due(self.clock() + idle_exit) is not None:
                         idle_since = time.monotonic()
                     elif time.monotonic() - idle_since >= idle_exit:
                         return

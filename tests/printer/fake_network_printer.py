@@ -29,7 +29,7 @@ class Connection:
 
 class FakeNetworkPrinter:
     def __init__(self, *, drop_after: int | None = None, drops: int = 1, accept_delay: float = 0.0,
-                 read_delay: float = 0.0, stall: bool = False, paper_out: bool = False) -> None:
+                 read_delay: float = 0.0, stall: bool = False, paper_out: bool = False, port: int = 0) -> None:
         self.drop_after = drop_after  # close the connection once this many bytes arrived...
         self.drops = drops  # ...on this many connections, then behave
         self.accept_delay = accept_delay  # wait this long before accepting each connection
@@ -41,7 +41,7 @@ class FakeNetworkPrinter:
         self._threads: list[threading.Thread] = []
         self._server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self._server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._server.bind(("127.0.0.1", 0))
+        self._server.bind(("127.0.0.1", port))  # 0: any free port
         self._server.listen(8)
         self._server.settimeout(0.05)
         self.port = self._server.getsockname()[1]

@@ -7,14 +7,19 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
+from tests.printer.fake_network_printer import FakeNetworkPrinter
 from webapp.printing import queue
-from webapp.printing.service import WATCH_S, BatchRunner, run_spooler
+from webapp.printing import service as service_module
+from webapp.printing.jobstore import SqliteJobStore
+from webapp.printing.service import WATCH_S, BatchRunner, PrinterProbe, batch_wanted, run_spooler
+from webapp.services import kit_status
 from webapp.storage import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -120,6 +125,49 @@ def test_a_batch_that_dies_at_once_is_started_again_after_a_pause(tmp_path, monk
     assert runner.run(stop) != 0 and runner.run(stop) != 0
     assert [p for p in pauses if p != WATCH_S] == [2.0, 4.0]  # the rest: watching the child
     assert "starting another in 4 s" in lines[-1]
+    # Stewards and the light see that nothing prints (the service's heartbeat alone said "ok").
+    state = kit_status.printer_state(store)
+    assert state["state"] == "fault" and "Printing stopped unexpectedly (exit 1)" in state["error"]
+
+
+def test_a_job_waiting_for_a_later_retry_does_not_keep_a_batch_and_prints_when_the_printer_answers(tmp_path, monkeypatch):
+    monkeypatch.setattr(service_module, "PROBE_S", 0.3)
+    store = open_store(tmp_path / "data")
+    switched_off = socket.socket()
+    switched_off.bind(("127.0.0.1", 0))  # bound, not listening: connections are refused
+    port = switched_off.getsockname()[1]
+    config = {"kind": "network", "host": "127.0.0.1", "port": port, "timeout": 2}
+    printer = None
+    try:
+        queue.ballot_slips(store, KIT, 1)
+        with Service(store, config, idle_exit=0.5) as service:
+            wait_for(lambda: store.scalar("SELECT attempts FROM print_jobs") >= 1)
+            [first, *_] = service.batch_pids()
+            wait_for(lambda: not alive(first), 30)
+            assert statuses(store) == ["queued"]
+            switched_off.close()
+            printer = FakeNetworkPrinter(port=port)  # switched on
+            wait_for(lambda: statuses(store) == ["printed"], 60)
+        assert len(printer.printed_jobs()) == 1
+    finally:
+        switched_off.close()
+        if printer is not None:
+            printer.close()
+
+
+def test_the_printer_answering_again_starts_a_batch_for_a_waiting_job(tmp_path):
+    store = open_store(tmp_path / "data")
+    queue.ballot_slips(store, KIT, 1)
+    jobs = SqliteJobStore(store)
+    job = jobs.next_due(time.time())
+    jobs.mark_printing(job.id)
+    jobs.mark_failed(job.id, "switched off", time.time() + 3600)
+    probe = PrinterProbe(store, {"kind": "preview", "dir": str(tmp_path)})
+    assert not batch_wanted(store, jobs, probe)
+    probe.last = ("fault", "no answer")
+    probe.run()  # a preview folder can be written: it answers
+    assert batch_wanted(store, jobs, probe)
+    assert not batch_wanted(store, jobs, probe)  # once per return, not on every look
 
 
 SERVICE_MEMORY = """

@@ -29,9 +29,10 @@ def choices_for(method: str, ideas: list[dict]) -> dict[str, int]:
     return {first: marks[0], second: marks[-1]}
 
 
-def both_ways(app, client, path: str) -> tuple[str, str]:
-    """The page from a kept skeleton (asked twice: the second is filled in) and rendered in full."""
-    client.get(path)
+def both_ways(app, client, path: str, made_by: str | None = None) -> tuple[str, str]:
+    """The page filled in from a kept skeleton, made by the page at `made_by` (another ballot's,
+    so anything of that ballot left in it shows) or else by this one, and rendered in full."""
+    client.get(made_by or path)
     kept = client.get(path).get_data(as_text=True)
     app.config["PAGE_SKELETONS"] = False
     try:
@@ -44,13 +45,17 @@ def both_ways(app, client, path: str) -> tuple[str, str]:
 @pytest.mark.parametrize("method", sorted(LIMITS))
 def test_filled_pages_are_the_full_render(app, client, store, method):
     made = make_assembly(store, method=method, **LIMITS[method])
-    voter, fresh = made["codes"][:2]
+    voter, fresh, maker, fresh_maker = made["codes"][3:7]
     ballots.cast(store, voter, choices_for(method, made["ideas"]))
+    ballots.cast(store, maker, choices_for(method, made["ideas"][1:]))  # other ideas, other marks
     for query in QUERIES:
         saved_query = f"{query}{'&' if query else '?'}saved=1"
-        for path in (f"/b/{fresh}{query}", f"/b/{voter}{query}", f"/b/{voter}{saved_query}"):
-            kept, full = both_ways(app, client, path)
+        for path, made_by in ((f"/b/{fresh}{query}", f"/b/{fresh_maker}{query}"),
+                              (f"/b/{voter}{query}", f"/b/{maker}{query}"),
+                              (f"/b/{voter}{saved_query}", f"/b/{maker}{saved_query}")):
+            kept, full = both_ways(app, client, path, made_by)
             assert kept == full, path
+            assert maker not in kept and fresh_maker not in kept
     # The kept skeleton is shared: a second fresh code's page is its own, not the first one's.
     other = made["codes"][2]
     page = client.get(f"/b/{other}").get_data(as_text=True)
@@ -115,6 +120,8 @@ def test_a_title_that_looks_like_a_mark_is_only_text(app, client, store):
 
 def test_kept_skeletons_are_bounded(app, client, store, voting):
     skeletons = app.extensions["venuekit_skeletons"]
-    for n in range(20):
+    for n in range(skeletons.cache.maxsize + 20):  # made-up queries: each its own skeleton
         client.get(f"/b/{voting['codes'][0]}?n={n}")
-    assert len(skeletons.cache) == 20 and skeletons.cache.maxsize <= 256
+    assert len(skeletons.cache) == skeletons.cache.maxsize <= 256
+    page = client.get(f"/b/{voting['codes'][1]}?n=0").get_data(as_text=True)  # evicted: made again
+    assert voting["codes"][1] in page and voting["codes"][0] not in page

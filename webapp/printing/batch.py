@@ -6,8 +6,8 @@ process's memory counts. So the print-spooler service only watches the queue (on
 a second, webapp/printing/service.py) and, when a job is queued, starts this child: it opens
 the printer and runs printer.Spooler over the kit's queue, unchanged (a job is marked printed
 only after the printer took it; a job a killed child left "printing" is queued again as a
-reprint by the next child), and leaves once the queue has stayed empty for `idle_exit`
-seconds. Its memory goes with it.
+reprint by the next child), and leaves once no job has been due for `idle_exit` seconds (a job
+waiting for a later retry does not keep it). Its memory goes with it.
 """
 from __future__ import annotations
 
@@ -18,26 +18,32 @@ import sys
 import threading
 from pathlib import Path
 
-from printer import Spooler, open_printer
+from printer import PrinterConfigError, Spooler, open_printer
 
 from webapp.cli import _die_with_parent
 from webapp.storage import open_store, space
 
 from .jobstore import SqliteJobStore
-from .service import PREVIEWS_PAUSED, PrinterReporter
+from .service import PREVIEWS_PAUSED, SETTINGS_REFUSED, PrinterReporter
 
 
 def print_batch(db_path: Path, printer_config: dict, *, reserve_mb: float | None, idle_exit: float,
-                stop: threading.Event) -> None:
-    """Print queued jobs until the queue has been empty for `idle_exit` seconds, or `stop`."""
+                stop: threading.Event) -> int:
+    """Print queued jobs until none has been due for `idle_exit` seconds, or `stop`; the exit code."""
     store = open_store(db_path.parent, db_path.name)
     if reserve_mb is not None:
         space.watch(store, db_path.parent, reserve_mb)
-    device = open_printer(printer_config)
+    reporter = PrinterReporter(store)
+    try:
+        device = open_printer(printer_config)
+    except PrinterConfigError as exc:  # e.g. a profile python-escpos does not know
+        reporter.state, reporter.error = "fault", f"Printer settings: {exc}"
+        reporter.report()
+        return SETTINGS_REFUSED
     if device.kind == "preview" and store.guard is not None:
         device.paused = lambda: None if store.guard.optional_writes_allowed() else PREVIEWS_PAUSED
-    reporter = PrinterReporter(store)
     Spooler(SqliteJobStore(store), device, on_outcome=reporter.outcome).run(stop, idle_exit=idle_exit)
+    return 0
 
 
 def main() -> int:
@@ -51,9 +57,8 @@ def main() -> int:
     _die_with_parent()
     if os.getppid() != order.get("parent"):
         stop.set()  # it died before we asked
-    print_batch(Path(order["db"]), order["printer"], reserve_mb=order.get("reserve_mb"),
-                idle_exit=float(order["idle_exit"]), stop=stop)
-    return 0
+    return print_batch(Path(order["db"]), order["printer"], reserve_mb=order.get("reserve_mb"),
+                       idle_exit=float(order["idle_exit"]), stop=stop)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import subprocess
 import sys
@@ -16,6 +17,8 @@ from printer import Outcome, PrinterConfigError, parse_config
 from webapp.services import kit_status
 from webapp.storage import Store, space
 
+from .jobstore import SqliteJobStore
+
 log = logging.getLogger(__name__)
 HEARTBEAT_S = 30.0
 # How often the printer is probed while idle: an unplugged printer shows on the lights within this.
@@ -26,6 +29,7 @@ WATCH_S = 1.0
 BATCH_IDLE_S = 10.0
 STOP_GRACE_S = 8.0  # below the unit's TimeoutStopSec (10 s)
 MAX_PAUSE_S = 120.0
+SETTINGS_REFUSED = 3  # a batch's exit code: the printer settings are wrong (it reported why)
 # Laptop mode's PNG previews are an optional write: they wait (queued) while storage is low.
 PREVIEWS_PAUSED = "Print previews wait: the kit's storage is low."
 
@@ -64,6 +68,12 @@ class PrinterProbe:
         self.store, self.config = store, printer_config
         self.last: tuple[str, str | None] | None = None
         self.written = 0.0
+        self._back = False
+
+    def answered_again(self) -> bool:
+        """Whether the printer has started answering since the last look (then not again)."""
+        back, self._back = self._back, False
+        return back
 
     def run(self) -> None:
         from webapp.services.health import probe_printer
@@ -72,6 +82,8 @@ class PrinterProbe:
             return
         kind, problem = probe_printer(self.config)
         result = ("fault" if problem else "ok", problem)
+        if result[0] == "ok" and self.last is not None and self.last[0] == "fault":
+            self._back = True
         if result != self.last or time.monotonic() - self.written >= HEARTBEAT_S:
             kit_status.report(self.store, "printer_probe", state=result[0], kind=kind, error=problem)
             self.last, self.written = result, time.monotonic()
@@ -84,7 +96,7 @@ def run_spooler(store: Store, printer_config: dict, stop: threading.Event,
     crashing and restarting in a loop."""
     reporter = PrinterReporter(store)
     try:
-        parse_config(printer_config)
+        parse_config(printer_config, check_profile=False)  # the batch checks the profile (batch.py)
     except PrinterConfigError as exc:
         reporter.state, reporter.error = "fault", f"Printer settings: {exc}"
         log_line(f"print-spooler: {reporter.error}")
@@ -108,16 +120,23 @@ def run_spooler(store: Store, printer_config: dict, stop: threading.Event,
     threading.Thread(target=heartbeat, name="venuekit-printer-heartbeat", daemon=True).start()
     log_line(f"print-spooler: printing to {printer_config.get('kind', 'preview')} printer")
     batches = BatchRunner(store, printer_config, idle_exit, log_line)
+    jobs = SqliteJobStore(store)
     while not stop.is_set():
-        if has_work(store):
+        if batch_wanted(store, jobs, probe):
             batches.run(stop)
         stop.wait(WATCH_S)
     return 0
 
 
-def has_work(store: Store) -> bool:
-    """A job is queued (due now or waiting to retry) or was cut off while printing."""
-    return store.scalar("SELECT 1 FROM print_jobs WHERE status IN ('queued', 'printing') LIMIT 1") is not None
+def batch_wanted(store: Store, jobs: SqliteJobStore, probe: "PrinterProbe") -> bool:
+    """A job is due, or was cut off while printing (the batch queues it again as a reprint), or
+    waits for a later retry while the printer has just started answering again (plugged in,
+    switched on): the batch's own look at the printer then prints it at once."""
+    if store.scalar("SELECT 1 FROM print_jobs WHERE status = 'printing' LIMIT 1") is not None:
+        return True
+    if jobs.next_due(time.time()) is not None:
+        return True
+    return probe.answered_again() and jobs.next_due(math.inf) is not None
 
 
 class BatchRunner:
@@ -131,11 +150,14 @@ class BatchRunner:
             "reserve_mb": guard.reserve_bytes / space.MB if guard is not None else None,
             "parent": os.getpid(),
         })
+        self.store = store
         self.log_line = log_line
         self.failures = 0
 
     def run(self, stop: threading.Event) -> int:
-        child = subprocess.Popen([sys.executable, "-m", "webapp.printing.batch"], stdin=subprocess.PIPE, text=True)
+        # -P: not the working directory (under systemd, the writable data directory) on the path.
+        child = subprocess.Popen([sys.executable, "-P", "-m", "webapp.printing.batch"], stdin=subprocess.PIPE,
+                                 text=True)
         self.log_line(f"print-spooler: printing a batch in process {child.pid}")
         try:
             child.stdin.write(self.order)
@@ -158,5 +180,9 @@ class BatchRunner:
         pause = min(MAX_PAUSE_S, 2.0 ** self.failures)
         self.log_line(f"print-spooler: the batch in process {child.pid} ended with {code}; "
                       f"starting another in {pause:.0f} s")
+        if code != SETTINGS_REFUSED:  # that one said why itself
+            # Stewards and the status light see it: nothing prints until a batch stays up.
+            kit_status.report(self.store, "printer", state="fault",
+                              error=f"Printing stopped unexpectedly (exit {code}); trying again in {pause:.0f} s.")
         stop.wait(pause)
         return code
