@@ -14,6 +14,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.printer.fake_network_printer import FakeNetworkPrinter
 from webapp.printing import queue
 from webapp.printing import service as service_module
@@ -181,7 +183,8 @@ data = Path(sys.argv[1])
 store = open_store(data)
 queue.ballot_slips(store, queue.KitInfo("Hall", "venuekit", "pass", "http://10.42.0.1/"), 2)
 stop = threading.Event()
-worker = threading.Thread(target=run_spooler, args=(store, {"kind": "preview", "dir": str(data / "p")}, stop),
+config = {"kind": "preview", "dir": str(data / "p"), **json.loads(sys.argv[2])}
+worker = threading.Thread(target=run_spooler, args=(store, config, stop),
                           kwargs={"log_line": lambda line: None, "idle_exit": 0.2})
 worker.start()
 deadline = time.monotonic() + 60
@@ -194,8 +197,9 @@ print(json.dumps({"printed": printed, "loaded": [m for m in ("PIL", "escpos", "f
 """
 
 
-def test_the_service_prints_without_loading_the_printing_libraries(tmp_path):
-    done = subprocess.run([sys.executable, "-c", SERVICE_MEMORY, str(tmp_path)], cwd=ROOT,
+@pytest.mark.parametrize("extra", [{}, {"profile": "TM-T88V"}])  # a profile is looked up where it prints
+def test_the_service_prints_without_loading_the_printing_libraries(tmp_path, extra):
+    done = subprocess.run([sys.executable, "-c", SERVICE_MEMORY, str(tmp_path), json.dumps(extra)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"printed": 2, "loaded": []}

@@ -80,7 +80,7 @@ class PrinterProbe:
 
         if self.store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'printing'"):
             return
-        kind, problem = probe_printer(self.config)
+        kind, problem = probe_printer(self.config, check_profile=False)
         result = ("fault" if problem else "ok", problem)
         if result[0] == "ok" and self.last is not None and self.last[0] == "fault":
             self._back = True

@@ -111,13 +111,15 @@ def clock_check(store: Store, data_dir: Path, *, live: bool = True) -> dict:
                   ("ok", "restored", "never_set") else "unknown", saved=saved if isinstance(saved, str) else None)
 
 
-def probe_printer(printer: dict, root: Path | str = "/") -> tuple[str, str | None]:
-    """Ask the configured printer if it is there: ("usb"|"network"|..., None or why not)."""
+def probe_printer(printer: dict, root: Path | str = "/", *, check_profile: bool = True) -> tuple[str, str | None]:
+    """Ask the configured printer if it is there: ("usb"|"network"|..., None or why not).
+    `check_profile=False` leaves the python-escpos profile's name unchecked (its table is
+    several MB: the print spooler's service leaves that to the batch that prints)."""
     from printer import PrinterConfigError
     from printer.config import parse_config
 
     try:
-        config = parse_config(printer)
+        config = parse_config(printer, check_profile=check_profile)
     except PrinterConfigError as exc:
         return str(printer.get("kind", "preview")), f"Printer settings: {exc}"
     if config.kind == "usb":
