@@ -11,8 +11,8 @@ second: that counter moves whenever another connection commits, whichever proces
 poll per socket. The kit's own writers also ring a datagram socket after each commit
 (DATA/run/live.sock, webapp/storage/wake.py), so the look happens at once; the poll only
 catches what no ring announced. The protocol is the one `webapp/static/live.js` speaks: `{"version": N}` on
-connect and after each change (at most one message per screen per MIN_INTERVAL_S, so a busy
-room's ballots are coalesced), and `{"ping": true}` every PING_EVERY_S while nothing changes.
+connect and after each change (at most one message per screen per MIN_INTERVAL_S, longer in a
+big room, see pause_after_message, so a busy room's ballots are coalesced), and `{"ping": true}` every PING_EVERY_S while nothing changes.
 """
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ from websockets.exceptions import ConnectionClosed
 PATH = "/ws/live"
 PING_EVERY_S = 20.0
 MIN_INTERVAL_S = 0.25
+# A change costs a write per screen here and another in nginx, on the core that serves the votes:
+# in a big room the messages come further apart (1,000 screens: every 0.5 s), never beyond
+# MAX_INTERVAL_S, so a screen still hears a ballot well within a second.
+PER_SCREEN_S = 0.0005
+MAX_INTERVAL_S = 0.6
 # How often the database is asked whether anything was committed: the worst added latency
 # when a writer's datagram (see open_bell) is lost or the writer sends none.
 POLL_S = 0.15
@@ -224,8 +229,13 @@ class Screens:
             broadcast(targets, json.dumps(message))
 
 
+def pause_after_message(screens: int) -> float:
+    """How long changes after a message wait for the next one, with this many screens open."""
+    return min(MAX_INTERVAL_S, max(MIN_INTERVAL_S, screens * PER_SCREEN_S))
+
+
 async def fan_out(feed: Feed, screens: Screens) -> None:
-    """Tell every screen of each change, at most once per MIN_INTERVAL_S, and ping them while
+    """Tell every screen of each change, at most once per pause_after_message, and ping them while
     nothing changes: one loop for the room, not a coroutine waking per screen per change."""
     loop = asyncio.get_running_loop()
     version = feed.version
@@ -238,7 +248,7 @@ async def fan_out(feed: Feed, screens: Screens) -> None:
             continue
         version = new
         screens.send_all({"version": version}, loop.time())
-        await asyncio.sleep(MIN_INTERVAL_S)  # coalesce: later changes wait for the next message
+        await asyncio.sleep(pause_after_message(len(screens.open)))  # later changes wait for the next
 
 
 def handler(feed: Feed, screens: Screens) -> Callable:

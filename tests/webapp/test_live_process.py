@@ -84,6 +84,12 @@ def test_a_burst_of_commits_is_coalesced(live_process):
         ws.close()
 
 
+def test_a_big_room_is_told_less_often_but_within_a_second():
+    assert live.pause_after_message(1) == live.pause_after_message(20) == live.MIN_INTERVAL_S
+    assert live.pause_after_message(1000) == pytest.approx(0.5)
+    assert live.pause_after_message(10_000) == live.MAX_INTERVAL_S < 1 - live.POLL_S
+
+
 def test_only_the_live_path_is_served(live_process):
     port, _ = live_process
     with pytest.raises(urllib.error.HTTPError) as refused:
