@@ -10,9 +10,10 @@ second: that counter moves whenever another connection commits, whichever proces
 (web workers, the print spooler, the CLI). One read per interval for the whole room, never a
 poll per socket. The kit's own writers also ring a datagram socket after each commit
 (DATA/run/live.sock, webapp/storage/wake.py), so the look happens at once; the poll only
-catches what no ring announced. The protocol is the one `webapp/static/live.js` speaks: `{"version": N}` on
-connect and after each change (at most one message per screen per MIN_INTERVAL_S, longer in a
-big room, see pause_after_message, so a busy room's ballots are coalesced), and `{"ping": true}` every PING_EVERY_S while nothing changes.
+catches what no ring announced. The protocol is the one `webapp/static/live.js` speaks:
+`{"version": N}` on connect and after each change (at most one message per screen per
+MIN_INTERVAL_S, longer in a big room, see pause_after_message, so a busy room's ballots are
+coalesced), and `{"ping": true}` every PING_EVERY_S while nothing changes.
 """
 from __future__ import annotations
 

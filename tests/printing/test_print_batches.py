@@ -165,11 +165,26 @@ def test_the_printer_answering_again_starts_a_batch_for_a_waiting_job(tmp_path):
     jobs.mark_printing(job.id)
     jobs.mark_failed(job.id, "switched off", time.time() + 3600)
     probe = PrinterProbe(store, {"kind": "preview", "dir": str(tmp_path)})
-    assert not batch_wanted(store, jobs, probe)
+    assert not batch_wanted(store, jobs, probe, 0.0)
     probe.last = ("fault", "no answer")
     probe.run()  # a preview folder can be written: it answers
-    assert batch_wanted(store, jobs, probe)
-    assert not batch_wanted(store, jobs, probe)  # once per return, not on every look
+    assert batch_wanted(store, jobs, probe, 0.0)
+    assert not batch_wanted(store, jobs, probe, 0.0)  # once per return, not on every look
+    # While it answers, a waiting job is looked at now and then (a clock set back by days would
+    # otherwise hold it until its retry time came round again).
+    assert batch_wanted(store, jobs, probe, service_module.WAITING_LOOK_S)
+
+
+def test_a_job_whose_retry_the_clock_pushed_days_away_prints_once_the_printer_answers(tmp_path, monkeypatch):
+    monkeypatch.setattr(service_module, "WAITING_LOOK_S", 0.5)
+    store = open_store(tmp_path / "data")
+    queue.ballot_slips(store, KIT, 1)
+    jobs = SqliteJobStore(store)
+    job = jobs.next_due(time.time())
+    jobs.mark_printing(job.id)
+    jobs.mark_failed(job.id, "switched off", time.time() + 3 * 86400)  # the kit's date was then set back
+    with Service(store, {"kind": "preview", "dir": str(tmp_path / "prints")}):
+        wait_for(lambda: statuses(store) == ["printed"], 60)
 
 
 SERVICE_MEMORY = """

@@ -29,6 +29,8 @@ WATCH_S = 1.0
 BATCH_IDLE_S = 10.0
 STOP_GRACE_S = 8.0  # below the unit's TimeoutStopSec (10 s)
 MAX_PAUSE_S = 120.0
+# While a job waits for its retry and the printer answers, a batch looks at most this often.
+WAITING_LOOK_S = 60.0
 SETTINGS_REFUSED = 3  # a batch's exit code: the printer settings are wrong (it reported why)
 # Laptop mode's PNG previews are an optional write: they wait (queued) while storage is low.
 PREVIEWS_PAUSED = "Print previews wait: the kit's storage is low."
@@ -69,6 +71,10 @@ class PrinterProbe:
         self.last: tuple[str, str | None] | None = None
         self.written = 0.0
         self._back = False
+
+    def answers(self) -> bool:
+        """Whether the printer answered the last look."""
+        return self.last is not None and self.last[0] == "ok"
 
     def answered_again(self) -> bool:
         """Whether the printer has started answering since the last look (then not again)."""
@@ -121,22 +127,28 @@ def run_spooler(store: Store, printer_config: dict, stop: threading.Event,
     log_line(f"print-spooler: printing to {printer_config.get('kind', 'preview')} printer")
     batches = BatchRunner(store, printer_config, idle_exit, log_line)
     jobs = SqliteJobStore(store)
+    last_batch = time.monotonic()
     while not stop.is_set():
-        if batch_wanted(store, jobs, probe):
+        if batch_wanted(store, jobs, probe, time.monotonic() - last_batch):
             batches.run(stop)
+            last_batch = time.monotonic()
         stop.wait(WATCH_S)
     return 0
 
 
-def batch_wanted(store: Store, jobs: SqliteJobStore, probe: "PrinterProbe") -> bool:
+def batch_wanted(store: Store, jobs: SqliteJobStore, probe: "PrinterProbe", since_last_batch: float) -> bool:
     """A job is due, or was cut off while printing (the batch queues it again as a reprint), or
-    waits for a later retry while the printer has just started answering again (plugged in,
-    switched on): the batch's own look at the printer then prints it at once."""
+    waits for a later retry while the printer answers: at once when it has just started
+    answering again (plugged in, switched on), else at most every WAITING_LOOK_S, since the
+    retry time is on the wall clock, which a kit without a clock may set back by days. The
+    batch's own look at the printer then prints it, or leaves it waiting."""
     if store.scalar("SELECT 1 FROM print_jobs WHERE status = 'printing' LIMIT 1") is not None:
         return True
     if jobs.next_due(time.time()) is not None:
         return True
-    return probe.answered_again() and jobs.next_due(math.inf) is not None
+    if jobs.next_due(math.inf) is None:
+        return False
+    return probe.answered_again() or (probe.answers() and since_last_batch >= WAITING_LOOK_S)
 
 
 class BatchRunner:

@@ -9,7 +9,9 @@ rendered once, for a stand-in code in a stand-in request (the same headers and q
 with the stand-in code), with a mark in place of each of those strings, and every later ballot
 only replaces the marks. The marks are random per process, so nothing a participant or
 organiser types can forge one; they are made of letters and digits, so neither HTML escaping
-nor URL quoting changes them.
+nor URL quoting changes them. What replaces them needs no escaping either: the code is the
+canonical one (any other spelling was redirected to it), letters and digits like the printed
+code and the token; the ideas come already escaped.
 
 The ideas come from `each_idea` (fragments.py) as on any page: while the skeleton is rendered
 it returns a mark and notes which macro and extra arguments the template asked for; each ballot
@@ -77,7 +79,8 @@ class Skeletons:
         environ = dict(request.environ)
         environ["PATH_INFO"] = environ["PATH_INFO"].rsplit("/", 1)[0] + "/" + CODE
         with current_app.request_context(environ):
-            html = render_template(template, each_idea=each_idea, csrf_token=lambda: TOKEN, **make_context(CODE, SHOWN_CODE))
+            html = render_template(template, each_idea=each_idea, csrf_token=lambda: TOKEN,
+                                   **make_context(CODE, SHOWN_CODE))
         if len(asked) > 1:
             raise ValueError(f"{template} lists the ideas more than once")
         return html, asked[0] if asked else None
