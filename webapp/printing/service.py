@@ -144,10 +144,10 @@ def batch_wanted(store: Store, jobs: SqliteJobStore, probe: "PrinterProbe", sinc
     batch's own look at the printer then prints it, or leaves it waiting."""
     if store.scalar("SELECT 1 FROM print_jobs WHERE status = 'printing' LIMIT 1") is not None:
         return True
+    if jobs.next_due(math.inf) is None:  # the usual look: nothing queued at all
+        return False
     if jobs.next_due(time.time()) is not None:
         return True
-    if jobs.next_due(math.inf) is None:
-        return False
     return probe.answered_again() or (probe.answers() and since_last_batch >= WAITING_LOOK_S)
 
 
