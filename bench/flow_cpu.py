@@ -50,7 +50,8 @@ def main() -> None:
     parser.add_argument("--flows", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
-    app = create_app({"DATA_DIR": tempfile.mkdtemp(prefix="venuekit-flow-"), "TESTING": True})
+    # As on the kit: nginx compresses, so the workers do not.
+    app = create_app({"DATA_DIR": tempfile.mkdtemp(prefix="venuekit-flow-"), "TESTING": True, "BEHIND_FRONT": True})
     app.add_url_rule("/hello", "hello", lambda: "hello")
     made = make_assembly(app.extensions["venuekit"].store, groups=30, voters=args.flows * args.repeat,
                          method="approval", max_choices=5)

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, lazy_gettext as _l
 from markupsafe import Markup
@@ -152,12 +153,12 @@ def lang_field() -> Markup:
     return Markup('<input type="hidden" name="lang" value="%s">') % lang if lang else Markup("")
 
 
-def _select_locale() -> str | None:
+def _select_locale() -> Locale:
     # ?lang= (it works in a cookie-less portal window), then a phone set to a language other
     # than English, then the organiser's default: the order is explained in kit_language.
     store = current_app.extensions["venuekit"].store
     phone = kit_language.phone_language(request.accept_languages) if has_request_context() else None
-    return kit_language.page_language(carried_lang(), phone, store)
+    return kit_language.locale(kit_language.page_language(carried_lang(), phone, store))
 
 
 def _harden_and_compress(response):

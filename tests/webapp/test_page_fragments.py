@@ -64,3 +64,19 @@ def test_kept_page_fragments_are_bounded(app, client, voting):
         client.get(f"/?lang=cy&n={n}")
     assert len(fragments.pages) == 80  # a footer and a switch per distinct query
     assert fragments.pages.maxsize <= 1024
+
+
+def test_kept_idea_lists_are_bounded_and_hold_one_entry_per_idea_and_choice(app, client, voting):
+    fragments = app.extensions["venuekit_fragments"]
+    code = voting["codes"][0]
+    client.get(f"/b/{code}")
+    assert len(fragments.cache) == 1  # one list: this method's macro, version, language, options
+    (ideas,) = fragments.cache.values()
+    assert len(ideas) == 6 and {choice for _, choice in ideas} == {None}
+    for n in range(fragments.cache.maxsize + 20):  # made-up queries: each a list of its own
+        client.get(f"/b/{code}?n={n}")
+    assert len(fragments.cache) == fragments.cache.maxsize <= 64
+    for other in voting["codes"][1:4]:  # more ballots add no list and no entry
+        client.get(f"/b/{other}?n=1")
+    assert len(fragments.cache) == fragments.cache.maxsize
+    assert sum(len(kept) for kept in fragments.cache.values()) == 6 * fragments.cache.maxsize

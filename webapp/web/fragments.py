@@ -11,7 +11,7 @@ for data it was not made from. The macro must read nothing but its arguments. On
 per ballot: the loop is here, in Python, because a template loop costs more per idea than a
 cached idea does.
 
-Entries are bounded (least recently used dropped first), so made-up query strings cannot grow
+Lists are bounded (least recently used dropped first), so made-up query strings cannot grow
 memory; at worst they cost a re-render.
 
 `page_fragment(macro, per_page=False)`: the same for the markup every page repeats, the site
@@ -29,13 +29,17 @@ from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-MAX_FRAGMENTS = 4096
+MAX_LISTS = 64
 MAX_PAGE_FRAGMENTS = 1024
 OPTIONS_KEY = "venuekit.fragment_options"
 
 
 class Fragments:
-    def __init__(self, maxsize: int = MAX_FRAGMENTS):
+    def __init__(self, maxsize: int = MAX_LISTS):
+        # One entry per kind of list (macro, content version, extra arguments, language and
+        # display switches), each a dict of that list's ideas: a page looks up the list once and
+        # then each idea in a plain dict, as hashing a nested key per idea and keeping 60 entries
+        # in recency order cost more than the cached markup saved.
         self.cache: LRUCache = LRUCache(maxsize=maxsize)
         # Apart, so one entry per ballot code (the language switch) never evicts the ideas.
         self.pages: LRUCache = LRUCache(maxsize=MAX_PAGE_FRAGMENTS)
@@ -48,15 +52,20 @@ class Fragments:
         if version is None:  # a view not from ballot_view: nothing safe to key on
             return Markup("").join(macro(idea, chosen.get(idea["id"]), *extra) for idea in ideas)
         base = (macro._func.__code__, version, extra, page_options())
-        keys = [(base, idea["id"], chosen.get(idea["id"])) for idea in ideas]
         with self.lock:
-            found = [self.cache.get(key) for key in keys]
+            known = self.cache.get(base)
+            if known is None:
+                known = self.cache[base] = {}
+        # An idea shows with no choice (None) or a value its method allows (ballots are checked
+        # before they are stored), so a list holds at most ideas x values entries.
+        keys = [(idea["id"], chosen.get(idea["id"])) for idea in ideas] if chosen else \
+            [(idea["id"], None) for idea in ideas]
+        found = [known.get(key) for key in keys]
         for index, html in enumerate(found):
             if html is None:
                 idea = ideas[index]
-                html = found[index] = Markup(macro(idea, chosen.get(idea["id"]), *extra))
-                with self.lock:
-                    self.cache[keys[index]] = html
+                # Two threads may render the same idea at once: the same markup, either kept.
+                html = found[index] = known[keys[index]] = Markup(macro(idea, keys[index][1], *extra))
         return Markup("".join(found))  # each one is Markup already: no second escape
 
     def page_fragment(self, macro, *extra, per_page: bool = False) -> Markup:
