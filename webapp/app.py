@@ -4,12 +4,15 @@ from __future__ import annotations
 import gzip
 import os
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from babel import Locale
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale, lazy_gettext as _l
 from markupsafe import Markup
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from webapp.config import load as load_settings
 from webapp.guesses import SharedGuessLimiter
@@ -26,6 +29,7 @@ PHASE_LABELS = {
     "results": _l("results"),
 }
 COMPRESS_MIN = 500
+ACCEPT_LANGUAGE_KEPT = 200  # characters
 CSP = (
     "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "script-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -153,11 +157,24 @@ def lang_field() -> Markup:
     return Markup('<input type="hidden" name="lang" value="%s">') % lang if lang else Markup("")
 
 
+def _phone_language(header: str) -> str | None:
+    # A room's phones send a handful of distinct Accept-Language headers, and parsing one was a
+    # visible share of a small page's work: each is parsed once (a long one, rare, every time).
+    if len(header) > ACCEPT_LANGUAGE_KEPT:
+        return kit_language.phone_language(parse_accept_header(header, LanguageAccept))
+    return _short_phone_language(header)
+
+
+@lru_cache(maxsize=256)
+def _short_phone_language(header: str) -> str | None:
+    return kit_language.phone_language(parse_accept_header(header, LanguageAccept))
+
+
 def _select_locale() -> Locale:
     # ?lang= (it works in a cookie-less portal window), then a phone set to a language other
     # than English, then the organiser's default: the order is explained in kit_language.
     store = current_app.extensions["venuekit"].store
-    phone = kit_language.phone_language(request.accept_languages) if has_request_context() else None
+    phone = _phone_language(request.headers.get("Accept-Language", "")) if has_request_context() else None
     return kit_language.locale(kit_language.page_language(carried_lang(), phone, store))
 
 

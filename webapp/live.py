@@ -160,8 +160,10 @@ def open_bell(path: Path) -> socket.socket | None:
         return None
 
 
-async def answer_bell(feed: Feed, sock: socket.socket) -> None:
-    """Look at the database as soon as a writer rings; a burst of rings costs one look."""
+async def answer_bell(feed: Feed, sock: socket.socket, listening: Callable[[], bool] = lambda: True) -> None:
+    """Look at the database as soon as a writer rings, while `listening()` (a screen is open);
+    a burst of rings costs one look. With no screen open, nobody is told: a screen that opens
+    looks for itself, and the poll keeps the feed's count."""
     rang = asyncio.Event()
 
     def drain() -> None:
@@ -179,6 +181,8 @@ async def answer_bell(feed: Feed, sock: socket.socket) -> None:
         while True:
             await rang.wait()
             rang.clear()
+            if not listening():
+                continue
             if feed._looking is not None:  # begun before this commit, perhaps: look again after it
                 await feed.look()
             await feed.look()
@@ -289,7 +293,7 @@ async def run(data_dir: Path, host: str, port: int, *, ready: Callable[[str], No
     sender = asyncio.create_task(fan_out(feed, screens))
     bell_path = Path(data_dir) / "run" / BELL_NAME
     bell = open_bell(bell_path)
-    listener = asyncio.create_task(answer_bell(feed, bell)) if bell is not None else None
+    listener = asyncio.create_task(answer_bell(feed, bell, lambda: bool(screens.open))) if bell is not None else None
     try:
         await _serve(feed, screens, host, port, stop, ready)
     finally:

@@ -79,3 +79,39 @@ def test_ringing_with_no_live_process_never_raises_nor_blocks(tmp_path):
     for _ in range(1000):
         bell()
     assert time.monotonic() - began < 5
+
+
+def test_with_no_screen_open_a_ring_costs_no_look():
+    import socket
+
+    reads: list[int] = []
+    feed = live.Feed(lambda: reads.append(1) or len(reads))
+    bell, ringer = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    bell.setblocking(False)
+    screens: list[str] = []
+
+    async def scenario() -> tuple[int, int]:
+        listener = asyncio.create_task(live.answer_bell(feed, bell, lambda: bool(screens)))
+        try:
+            for _ in range(5):
+                ringer.send(b"!")
+                await asyncio.sleep(0.05)
+            quiet = len(reads)
+            screens.append("projector")
+            ringer.send(b"!")
+            for _ in range(100):
+                await asyncio.sleep(0.02)
+                if reads:
+                    break
+            return quiet, len(reads)
+        finally:
+            listener.cancel()
+            await asyncio.gather(listener, return_exceptions=True)
+
+    try:
+        quiet, heard = asyncio.run(scenario())
+    finally:
+        bell.close()
+        ringer.close()
+    assert quiet == 0
+    assert heard >= 1
