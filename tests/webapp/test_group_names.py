@@ -139,3 +139,13 @@ def test_the_phone_language_follows_the_phones_order():
     assert phone("en-GB,cy;q=0.5") == "en"
     assert phone("fr,cy;q=0.3") == "cy"
     assert phone("fr") is None and phone("") is None
+
+
+def test_a_phones_language_is_read_the_same_from_a_short_kept_header_and_a_long_one(client):
+    long_welsh = ", ".join(f"x{n};q=0.{n % 9 + 1}" for n in range(40)) + ", cy;q=0.05"
+    assert len(long_welsh) > 200  # past what is kept: parsed every time
+    for _ in range(2):  # the second time from what was kept
+        for header, lang in (("cy-GB,en;q=0.5", "cy"), ("en-GB,en;q=0.9", "en"), (long_welsh, "cy"),
+                             ("cy;q=0, en", "en")):
+            page = client.get("/", headers={"Accept-Language": header}).get_data(as_text=True)
+            assert f'lang="{lang}"' in page, header

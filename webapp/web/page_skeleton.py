@@ -22,6 +22,7 @@ setting PAGE_SKELETONS off, every page is rendered in full (tests compare the tw
 """
 from __future__ import annotations
 
+import re
 import secrets
 import threading
 from typing import Any, Callable
@@ -40,6 +41,7 @@ def _mark(name: str) -> str:
 
 
 CODE, SHOWN_CODE, TOKEN, IDEAS = (_mark(n) for n in ("code", "shown", "token", "ideas"))
+MARKS = re.compile(f"({CODE}|{SHOWN_CODE}|{TOKEN}|{IDEAS})")  # split() keeps the marks (odd places)
 
 
 class Skeletons:
@@ -61,15 +63,15 @@ class Skeletons:
             found = self._render(template, make_context)
             with self.lock:
                 self.cache[full_key] = found
-        html, idea_call = found
+        parts, idea_call = found
         ideas = current_app.extensions["venuekit_fragments"].each_idea(view, chosen, *idea_call) if idea_call else ""
-        for mark, text in ((CODE, code), (SHOWN_CODE, fill[SHOWN_CODE]), (TOKEN, fill.get(TOKEN, "")),
-                           (IDEAS, ideas)):
-            html = html.replace(mark, text)
-        return html
+        fills = {CODE: code, SHOWN_CODE: fill[SHOWN_CODE], TOKEN: fill.get(TOKEN, ""), IDEAS: ideas}
+        # One join over the skeleton cut at its marks: no copy of the whole page per mark.
+        return "".join([fills[part] if index % 2 else part for index, part in enumerate(parts)])
 
     @staticmethod
-    def _render(template: str, make_context: Callable[[str, str], dict[str, Any]]) -> tuple[str, tuple | None]:
+    def _render(template: str, make_context: Callable[[str, str], dict[str, Any]]) -> tuple[list[str], tuple | None]:
+        """The page for the stand-in code, cut at its marks: text, mark, text, ..., text."""
         asked: list[tuple] = []
 
         def each_idea(_view, _chosen, macro, *extra) -> Markup:
@@ -83,7 +85,7 @@ class Skeletons:
                                    **make_context(CODE, SHOWN_CODE))
         if len(asked) > 1:
             raise ValueError(f"{template} lists the ideas more than once")
-        return html, asked[0] if asked else None
+        return MARKS.split(html), asked[0] if asked else None
 
     def clear(self) -> None:
         with self.lock:
