@@ -131,3 +131,34 @@ def test_cached_choices_never_carry_one_ballot_into_another(client, store):
     assert re.search(r'name="idea-3"[^>]*>.*?<option value="2" selected>', mine, re.S)
     assert "selected" not in theirs
     assert client.get(f"/b/{second}?lang=cy").get_data(as_text=True).count('name="idea-') == 6
+
+
+def _order_on(page: str) -> list[str]:
+    return re.findall(r'name="idea" value="(\d+)"', page)
+
+
+def test_a_refused_vote_and_a_saved_page_of_no_vote_show_the_ballots_own_order(client, store):
+    made = make_assembly(store, groups=6, max_choices=2)  # 12 ideas: orders differ between ballots
+    orders = {}
+    for code in made["codes"][:6]:
+        orders[code] = _order_on(client.get(f"/b/{code}").get_data(as_text=True))
+    assert len(set(map(tuple, orders.values()))) > 1  # not the number order for everyone
+    for code, order in orders.items():
+        page = client.get(f"/b/{code}").get_data(as_text=True)
+        refused = client.post(f"/b/{code}", data={"csrf_token": csrf_from(page), "idea": order[:3]})
+        assert refused.status_code == 400
+        assert _order_on(refused.get_data(as_text=True)) == order
+        unvoted = client.get(f"/b/{code}?saved=1")  # no vote yet: the ballot itself
+        assert _order_on(unvoted.get_data(as_text=True)) == order
+
+
+def test_each_vote_is_sent_to_its_own_saved_page_with_the_switches_it_came_with(client, store, voting):
+    from urllib.parse import parse_qs, urlsplit
+
+    for query in ({}, {"lang": "cy"}, {"lang": "cy", "print": "large"}):
+        for code in voting["codes"][:3]:  # the address is made once per query, then filled in
+            reply = vote(client, code, [1], **query)
+            assert reply.status_code == 303
+            target = urlsplit(reply.headers["Location"])
+            assert target.path == f"/b/{code}"
+            assert parse_qs(target.query) == {"saved": ["1"], **{k: [v] for k, v in query.items()}}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 import threading
-from typing import Callable
+from typing import Callable, Iterable
 
 from cachetools import LRUCache
 from sqlite_utils import Database
@@ -77,23 +77,35 @@ def current(store: Store, ballot_id: str, round_id: str | None = None) -> dict |
     return row
 
 
-def ballot_view(store: Store, text: str, *, with_ballot: bool = True) -> dict:
+def ballot_view(store: Store, text: str, *, with_ballot: bool = True, ordered: bool = True) -> dict:
     """What a voter sees: the ideas in this ballot's own order and (unless not wanted) any
     earlier choices. Also what `cast` needs, so a vote reads each thing once.
 
     The assembly and ideas come from the process's snapshot (content.py): only the code, the
-    content version and the earlier ballot are read per request."""
+    content version and the earlier ballot are read per request. A vote and the "vote saved"
+    page need no order (`ordered=False`: the ideas by number); `in_ballot_order` gives it later
+    if such a view is shown as a ballot after all."""
     code_row = lookup(store, text)
     shown = content.snapshot(store)
-    order = _order(store, code_row["ballot_id"], shown)
     return {
         "code": code_row["code"],
         "ballot_id": code_row["ballot_id"],
         "version": shown.version,
         "assembly": shown.assembly,
-        "ideas": [shown.by_id[i] for i in order],
+        "ideas": [shown.by_id[i] for i in _order(store, code_row["ballot_id"], shown.version, shown.by_id)]
+        if ordered else list(shown.ideas),
+        "ordered": ordered,
         "ballot": current(store, code_row["ballot_id"], shown.assembly["round_id"]) if with_ballot else None,
     }
+
+
+def in_ballot_order(store: Store, view: dict) -> dict:
+    """`view` with its ideas in the ballot's own order (as it is if they are already)."""
+    if view.get("ordered", True):
+        return view
+    by_id = {idea["id"]: idea for idea in view["ideas"]}
+    order = _order(store, view["ballot_id"], view["version"], by_id)
+    return {**view, "ideas": [by_id[i] for i in order], "ordered": True}
 
 
 # A voter's flow (ballot, vote, thank-you) asks for the same order three times; hashing 60 ideas
@@ -102,12 +114,12 @@ _orders: LRUCache = LRUCache(maxsize=1024)
 _orders_lock = threading.Lock()
 
 
-def _order(store: Store, ballot_id: str, shown: content.Snapshot) -> list[str]:
-    key = (store.path, ballot_id, shown.version)
+def _order(store: Store, ballot_id: str, version: int, idea_ids: Iterable[str]) -> list[str]:
+    key = (store.path, ballot_id, version)
     with _orders_lock:
         order = _orders.get(key)
     if order is None:
-        order = ballot_order(ballot_id, shown.by_id)
+        order = ballot_order(ballot_id, idea_ids)
         with _orders_lock:
             _orders[key] = order
     return order

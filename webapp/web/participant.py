@@ -139,8 +139,10 @@ def group_page(code: str):
 def ballot_page(code: str):
     _limited()
     try:
-        # A vote needs the ideas but not the earlier ballot; the page needs both.
-        view = ballots.ballot_view(store(), code, with_ballot=request.method == "GET")
+        # A vote needs the ideas but not the earlier ballot; the page needs both. Neither a vote
+        # nor the "vote saved" page needs the ballot's order of the ideas.
+        view = ballots.ballot_view(store(), code, with_ballot=request.method == "GET",
+                                   ordered=request.method == "GET" and not request.args.get("saved"))
     except DomainError as exc:
         _note_failure(exc)
         raise
@@ -161,9 +163,10 @@ def ballot_page(code: str):
             # A ballot the rules refuse is about the choices; a closed phase is about the page.
             error_field = "choices" if isinstance(exc, BallotError) else None
         else:
-            return redirect(url_for("participant.ballot_page", code=code, saved=1), 303)
+            return redirect(page_skeleton.url_for_code("participant.ballot_page", code, saved=1), 303)
     elif request.args.get("saved") and view["ballot"] and state["phase"] is Phase.VOTING:
         return _saved_page(view)
+    view = ballots.in_ballot_order(store(), view)  # shown as a ballot after all
     display_code = codes.display(view["code"], codes.BALLOT)
 
     def values(code: str, display_code: str) -> dict:
