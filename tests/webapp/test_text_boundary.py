@@ -328,3 +328,37 @@ def test_odd_digits_in_a_hub_signature_time_are_refused_not_a_crash(tmp_path, ti
         signing.HEADER_KIT: kit_id, signing.HEADER_TIME: timestamp, signing.HEADER_NONCE: "n" * 16,
         signing.HEADER_SIGNATURE: "s" * 64})
     assert response.status_code == 401 and response.get_json()["error"]["code"] == "stale"
+
+
+@pytest.mark.parametrize("padding", [0, 3000, 4096, 6000])  # small bodies read directly, big ones by werkzeug
+def test_a_form_body_reads_the_same_below_and_above_the_small_form_size(client, store, padding):
+    from webapp.web.form_text import SMALL_FORM_BYTES
+
+    group, token = group_form(client, store)
+    body = b"csrf_token=" + token.encode() + b"&title-1=Caf%C3%A9+%F0%9F%8C%B3&pad=" + b"x" * padding
+    assert (len(body) <= SMALL_FORM_BYTES) == (padding < 4096)
+    response = client.post(f"/g/{group['code']}", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 303
+    assert ideas.for_group(store, group["id"])[0]["title"] == "Caf\u00e9 \U0001f333"
+
+
+def test_a_small_form_body_cut_short_is_refused(app, store):
+    group, token = group_form(app.test_client(), store)
+    body = b"csrf_token=" + token.encode() + b"&title-1=Short"
+    environ = {"CONTENT_TYPE": "application/x-www-form-urlencoded", "CONTENT_LENGTH": str(len(body) + 50)}
+    with app.test_request_context(f"/g/{group['code']}", method="POST", input_stream=io.BytesIO(body),
+                                  environ_overrides=environ):
+        from flask import request
+        from werkzeug.exceptions import ClientDisconnected
+
+        with pytest.raises(ClientDisconnected):
+            request.form
+
+
+def test_the_kits_body_limit_holds_for_small_forms_too(app, client, store):
+    group, token = group_form(client, store)
+    app.config["MAX_CONTENT_LENGTH"] = 100
+    body = b"csrf_token=" + token.encode() + b"&title-1=" + b"y" * 200
+    response = client.post(f"/g/{group['code']}", data=body, content_type="application/x-www-form-urlencoded")
+    assert response.status_code == 413
+    assert [i["title"] for i in ideas.for_group(store, group["id"])] == ["Idea 1a", "Idea 1b"]
