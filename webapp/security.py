@@ -114,8 +114,9 @@ def require_role(role: str) -> Callable:
     return decorate
 
 
-def _participant_token(code: str) -> str:
-    # Participants carry no cookie, so their token is bound to the code in the URL instead.
+def participant_token(code: str) -> str:
+    """The form token of a participant page for `code`: participants carry no cookie, so their
+    token is bound to the code in the URL instead."""
     key = current_app.secret_key.encode()
     return hmac.new(key, f"participant:{code}".encode(), hashlib.sha256).hexdigest()[:32]
 
@@ -123,7 +124,7 @@ def _participant_token(code: str) -> str:
 def csrf_token() -> str:
     """The token a form on this page must send back."""
     if request.endpoint in PARTICIPANT_ENDPOINTS:
-        return _participant_token(request.view_args.get("code", ""))
+        return participant_token(request.view_args.get("code", ""))
     token = session.get("csrf")
     if token is None:
         token = session["csrf"] = secrets.token_urlsafe(24)
@@ -136,7 +137,7 @@ def check_csrf() -> None:
         return
     sent = request.form.get("csrf_token", "")
     if request.endpoint in PARTICIPANT_ENDPOINTS:
-        expected = _participant_token(request.view_args.get("code", ""))
+        expected = participant_token(request.view_args.get("code", ""))
     else:
         expected = session.get("csrf", "")
     # As bytes: compare_digest refuses str with non-ASCII characters (a TypeError, so a 500).
@@ -198,4 +199,7 @@ class GuessLimiter:
 
 
 def client_identity() -> tuple[str, str]:
-    return request.remote_addr or "?", request.headers.get("User-Agent", "")[:200]
+    # From the environ at once (the same values as request.remote_addr and the User-Agent
+    # header, after the front's address is taken): asked on every participant page.
+    environ = request.environ
+    return environ.get("REMOTE_ADDR") or "?", environ.get("HTTP_USER_AGENT", "")[:200]

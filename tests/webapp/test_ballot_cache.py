@@ -33,7 +33,9 @@ def test_a_page_reads_only_the_code_the_version_and_the_ballot(app, client, stor
         assert client.get(f"/b/{voting['codes'][1]}").status_code == 200
     finally:
         store.db.conn.set_trace_callback(None)
-    assert not [s for s in statements if "FROM ideas" in s or "FROM assembly" in s], statements
+    assert not [s for s in statements if "FROM ideas" in s or "FROM rounds" in s or "assembly JOIN" in s], statements
+    # One statement for the code, the content version and the ballot; one for the kit's language.
+    assert len(statements) == 2 and "FROM ballot_codes LEFT JOIN ballots" in statements[0], statements
 
 
 def test_an_idea_hidden_through_another_connection_leaves_the_next_page(app, client, store, voting):
@@ -162,3 +164,21 @@ def test_each_vote_is_sent_to_its_own_saved_page_with_the_switches_it_came_with(
             target = urlsplit(reply.headers["Location"])
             assert target.path == f"/b/{code}"
             assert parse_qs(target.query) == {"saved": ["1"], **{k: [v] for k, v in query.items()}}
+
+
+def test_a_view_read_as_a_new_round_starts_shows_the_ballot_of_its_own_snapshots_round(store, voting, monkeypatch):
+    from webapp.services import rounds
+
+    code = voting["codes"][0]
+    ballots.cast(store, code, {voting["ideas"][0]["id"]: 1})
+    before = content.snapshot(store)  # round 1, with this code's ballot
+    assembly.set_phase(store, "results")
+    rounds.start_next(store, {"from_round": "1", "top": "2", "question": "Run-off"})
+    assert ballots.ballot_view(store, code)["ballot"] is None  # nothing cast in round 2 yet
+    # The code is read as round 2 begins, the snapshot still as round 1: the ballot shown must be
+    # round 1's, the snapshot's, not round 2's.
+    monkeypatch.setattr(content, "snapshot", lambda store, seen=None: before)
+    view = ballots.ballot_view(store, code)
+    assert view["assembly"]["round_id"] == before.assembly["round_id"]
+    assert view["ballot"] is not None and view["ballot"]["round_id"] == before.assembly["round_id"]
+    assert view["ballot"]["choices"] == {voting["ideas"][0]["id"]: 1}

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import csrf_from, make_assembly
 from webapp.domain.voting import Rules
-from webapp.security import _participant_token
+from webapp.security import participant_token
 from webapp.services import assembly, ballots, rounds
 
 QUERIES = ["", "?lang=cy", "?print=large", "?lang=cy&print=large"]
@@ -61,7 +61,7 @@ def test_filled_pages_are_the_full_render(app, client, store, method):
     page = client.get(f"/b/{other}").get_data(as_text=True)
     assert fresh not in page and voter not in page
     with app.app_context():
-        assert csrf_from(page) == _participant_token(other)
+        assert csrf_from(page) == participant_token(other)
     assert f'action="/b/{other}"' in page
 
 

@@ -37,9 +37,10 @@ def version(db) -> int:
     return db.execute(VERSION_SQL).fetchone()[0]
 
 
-def snapshot(store: Store) -> Snapshot:
-    """The current assembly and ballot ideas, re-read only if the database changed them."""
-    current = version(store.db)
+def snapshot(store: Store, seen: int | None = None) -> Snapshot:
+    """The current assembly and ballot ideas, re-read only if the database changed them.
+    `seen`: the content version the caller has just read (one query fewer)."""
+    current = version(store.db) if seen is None else seen
     cached: Snapshot | None = getattr(store, "content_snapshot", None)
     if cached is not None and cached.version == current:
         return cached

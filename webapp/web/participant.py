@@ -7,7 +7,7 @@ from webapp.domain import codes
 from webapp.domain.errors import DomainError, NotFound
 from webapp.domain.phases import Phase
 from webapp.domain.voting import BallotError
-from webapp.security import client_identity, csrf_token, store
+from webapp.security import client_identity, participant_token, store
 from webapp.services import assembly, ballots, ideas
 
 from . import fragments, page_skeleton
@@ -183,7 +183,7 @@ def ballot_page(code: str):
     if request.method == "GET" and view.get("version") is not None:
         return skeleton_page(
             "ballot.html", ("ballot", view["version"], bool(view["ballot"])), code, view, chosen,
-            {page_skeleton.SHOWN_CODE: display_code, page_skeleton.TOKEN: csrf_token()}, values)
+            {page_skeleton.SHOWN_CODE: display_code, page_skeleton.TOKEN: participant_token(code)}, values)
     return render_template("ballot.html", **values(code, display_code)), status
 
 
