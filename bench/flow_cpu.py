@@ -2,7 +2,8 @@
 
 Runs the app in this process through Flask's test client (no server, no network), so it
 measures the app's own work per flow, and the same for a bare route that answers "hello" in
-the same app and run, as a yardstick. process_time, not wall time: the vote's disk sync is not
+the same app and run, as a yardstick. Configured as a kit behind its front (nginx gzips there,
+so the app does not). process_time, not wall time: the vote's disk sync is not
 CPU. Prints min/median/max over the repeats and writes them to bench/results/flow_cpu.txt.
 Run: .venv/bin/python bench/flow_cpu.py [--flows N] [--repeat N]
 """
