@@ -80,3 +80,21 @@ def test_kept_idea_lists_are_bounded_and_hold_one_entry_per_idea_and_choice(app,
         client.get(f"/b/{other}?n=1")
     assert len(fragments.cache) == fragments.cache.maxsize
     assert sum(len(kept) for kept in fragments.cache.values()) == 6 * fragments.cache.maxsize
+
+
+def test_a_refused_form_with_made_up_values_cannot_grow_a_kept_list(app, client, store):
+    from tests.conftest import csrf_from, make_assembly
+    from webapp.web.fragments import MAX_PER_LIST
+
+    made = make_assembly(store, method="dot", groups=3, points=5, max_per_idea=3)
+    code = made["codes"][0]
+    token = csrf_from(client.get(f"/b/{code}").get_data(as_text=True))
+    fragments = app.extensions["venuekit_fragments"]
+    for value in range(4, 101):  # every one past max_per_idea: each form is refused
+        form = {"csrf_token": token, **{f"idea-{n}": str(value) for n in range(1, 7)}}
+        reply = client.post(f"/b/{code}", data=form)
+        assert reply.status_code == 400
+    assert 6 * 97 > MAX_PER_LIST  # what the forms asked to keep
+    assert max(len(kept) for kept in fragments.cache.values()) <= MAX_PER_LIST
+    fresh = client.get(f"/b/{code}").get_data(as_text=True)
+    assert fresh.count('name="idea-') == 6

@@ -11,8 +11,9 @@ for data it was not made from. The macro must read nothing but its arguments. On
 per ballot: the loop is here, in Python, because a template loop costs more per idea than a
 cached idea does.
 
-Lists are bounded (least recently used dropped first), so made-up query strings cannot grow
-memory; at worst they cost a re-render.
+Lists are bounded in number (least recently used dropped first) and each in size, so neither
+made-up query strings nor made-up choices in a refused form can grow memory; at worst they
+cost a re-render.
 
 `page_fragment(macro, per_page=False)`: the same for the markup every page repeats, the site
 footer and the language switch. Its macro reads the page's language and display switches (in
@@ -29,7 +30,10 @@ from flask import Flask, has_request_context, request
 from flask_babel import get_locale
 from markupsafe import Markup
 
-MAX_LISTS = 64
+MAX_LISTS = 32
+# Ideas x the values shown with them: 60 ideas ranked 1-5 are 360. A page past it is still right,
+# only rendered (a refused form can show any value up to 100, and must not grow memory).
+MAX_PER_LIST = 512
 MAX_PAGE_FRAGMENTS = 1024
 OPTIONS_KEY = "venuekit.fragment_options"
 
@@ -56,16 +60,15 @@ class Fragments:
             known = self.cache.get(base)
             if known is None:
                 known = self.cache[base] = {}
-        # An idea shows with no choice (None) or a value its method allows (ballots are checked
-        # before they are stored), so a list holds at most ideas x values entries.
         keys = [(idea["id"], chosen.get(idea["id"])) for idea in ideas] if chosen else \
             [(idea["id"], None) for idea in ideas]
         found = [known.get(key) for key in keys]
         for index, html in enumerate(found):
             if html is None:
-                idea = ideas[index]
+                html = found[index] = Markup(macro(ideas[index], keys[index][1], *extra))
                 # Two threads may render the same idea at once: the same markup, either kept.
-                html = found[index] = known[keys[index]] = Markup(macro(idea, keys[index][1], *extra))
+                if len(known) < MAX_PER_LIST:
+                    known[keys[index]] = html
         return Markup("".join(found))  # each one is Markup already: no second escape
 
     def page_fragment(self, macro, *extra, per_page: bool = False) -> Markup:
