@@ -75,7 +75,7 @@ def test_kept_idea_lists_are_bounded_and_hold_one_entry_per_idea_and_choice(app,
     assert len(ideas) == 6 and {choice for _, choice in ideas} == {None}
     for n in range(fragments.cache.maxsize + 20):  # made-up queries: each a list of its own
         client.get(f"/b/{code}?n={n}")
-    assert len(fragments.cache) == fragments.cache.maxsize <= 64
+    assert len(fragments.cache) == fragments.cache.maxsize <= 32
     for other in voting["codes"][1:4]:  # more ballots add no list and no entry
         client.get(f"/b/{other}?n=1")
     assert len(fragments.cache) == fragments.cache.maxsize
