@@ -182,3 +182,14 @@ def test_a_view_read_as_a_new_round_starts_shows_the_ballot_of_its_own_snapshots
     assert view["assembly"]["round_id"] == before.assembly["round_id"]
     assert view["ballot"] is not None and view["ballot"]["round_id"] == before.assembly["round_id"]
     assert view["ballot"]["choices"] == {voting["ideas"][0]["id"]: 1}
+
+
+def test_a_ballot_read_with_its_code_has_every_column_of_the_ballots_table(store, voting):
+    # The view's one statement and `current` name the columns: a column added to the table must
+    # be added there too, or the two ways of reading a ballot would differ.
+    assert ballots._BALLOT_COLUMNS == tuple(row["name"] for row in store.query("PRAGMA table_info(ballots)"))
+    code = voting["codes"][0]
+    ballots.cast(store, code, {voting["ideas"][0]["id"]: 1})
+    view = ballots.ballot_view(store, code)
+    assert view["ballot"] == ballots.current(store, view["ballot_id"])
+    assert view["ballot"]["choices"] == {voting["ideas"][0]["id"]: 1}

@@ -37,8 +37,7 @@ def print_batch(db_path: Path, printer_config: dict, *, reserve_mb: float | None
     try:
         device = open_printer(printer_config)
     except PrinterConfigError as exc:  # e.g. a profile python-escpos does not know
-        reporter.state, reporter.error = "fault", f"Printer settings: {exc}"
-        reporter.report()
+        reporter.settings_refused(exc)
         return SETTINGS_REFUSED
     if device.kind == "preview" and store.guard is not None:
         device.paused = lambda: None if store.guard.optional_writes_allowed() else PREVIEWS_PAUSED

@@ -58,6 +58,16 @@ class PrinterReporter:
     def report(self) -> None:
         kit_status.report(self.store, "printer", state=self.state, error=self.error)
 
+    def settings_refused(self, exc: Exception) -> None:
+        """The printer settings cannot be used: a fault, with why (reported)."""
+        self.state, self.error = "fault", f"Printer settings: {exc}"
+        self.report()
+
+
+def printing_now(store: Store) -> bool:
+    """A job is marked printing: a batch is at it, or one was cut off in the middle of it."""
+    return store.scalar("SELECT 1 FROM print_jobs WHERE status = 'printing' LIMIT 1") is not None
+
 
 class PrinterProbe:
     """Asks the printer if it is there (USB device, TCP connect, writable path) for the lights.
@@ -84,7 +94,7 @@ class PrinterProbe:
     def run(self) -> None:
         from webapp.services.health import probe_printer
 
-        if self.store.scalar("SELECT count(*) FROM print_jobs WHERE status = 'printing'"):
+        if printing_now(self.store):
             return
         kind, problem = probe_printer(self.config, check_profile=False)
         result = ("fault" if problem else "ok", problem)
@@ -104,11 +114,10 @@ def run_spooler(store: Store, printer_config: dict, stop: threading.Event,
     try:
         parse_config(printer_config, check_profile=False)  # the batch checks the profile (batch.py)
     except PrinterConfigError as exc:
-        reporter.state, reporter.error = "fault", f"Printer settings: {exc}"
+        reporter.settings_refused(exc)
         log_line(f"print-spooler: {reporter.error}")
-        while not stop.is_set():
+        while not stop.wait(HEARTBEAT_S):
             reporter.report()
-            stop.wait(HEARTBEAT_S)
         return 1
     reporter.report()
     probe = PrinterProbe(store, printer_config)
@@ -142,7 +151,7 @@ def batch_wanted(store: Store, jobs: SqliteJobStore, probe: "PrinterProbe", sinc
     answering again (plugged in, switched on), else at most every WAITING_LOOK_S, since the
     retry time is on the wall clock, which a kit without a clock may set back by days. The
     batch's own look at the printer then prints it, or leaves it waiting."""
-    if store.scalar("SELECT 1 FROM print_jobs WHERE status = 'printing' LIMIT 1") is not None:
+    if printing_now(store):
         return True
     if jobs.next_due(math.inf) is None:  # the usual look: nothing queued at all
         return False

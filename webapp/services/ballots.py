@@ -57,16 +57,16 @@ def lookup(store: Store, text: str) -> dict:
     return _checked(store.one("SELECT * FROM ballot_codes WHERE code = ?", [code]))
 
 
+_BALLOT_COLUMNS = ("round_id", "ballot_id", "choices", "source", "revision", "cast_at")
 # The code, the content version and the code's ballot in the current round, in one statement
 # (so one consistent reading): three queries on every page of a voter's flow were a visible share.
-_VIEW_SQL = """SELECT ballot_codes.*, (SELECT value FROM versions WHERE name = 'content') AS _version,
-                      (SELECT current_round FROM assembly) AS _round,
-                      ballots.choices AS _choices, ballots.source AS _source,
-                      ballots.revision AS _revision, ballots.cast_at AS _cast_at
-               FROM ballot_codes LEFT JOIN ballots
-                 ON ballots.ballot_id = ballot_codes.ballot_id
-                AND ballots.round_id = (SELECT current_round FROM assembly)
-               WHERE ballot_codes.code = ?"""
+_VIEW_SQL = f"""SELECT ballot_codes.*, (SELECT value FROM versions WHERE name = 'content') AS _version,
+                       (SELECT current_round FROM assembly) AS _round,
+                       {", ".join(f"ballots.{c} AS _ballot_{c}" for c in _BALLOT_COLUMNS)}
+                FROM ballot_codes LEFT JOIN ballots
+                  ON ballots.ballot_id = ballot_codes.ballot_id
+                 AND ballots.round_id = (SELECT current_round FROM assembly)
+                WHERE ballot_codes.code = ?"""
 
 
 def _checked(row: dict | None) -> dict:
@@ -81,15 +81,20 @@ def _checked(row: dict | None) -> dict:
 
 def current(store: Store, ballot_id: str, round_id: str | None = None) -> dict | None:
     """The code's ballot in a round (the current one), if it has voted there."""
+    columns = ", ".join(_BALLOT_COLUMNS)
     if round_id is None:
-        row = store.one("SELECT * FROM ballots WHERE ballot_id = ? AND round_id = (SELECT current_round FROM assembly)",
-                        [ballot_id])
+        row = store.one(f"SELECT {columns} FROM ballots WHERE ballot_id = ? "
+                        "AND round_id = (SELECT current_round FROM assembly)", [ballot_id])
     else:
-        row = store.one("SELECT * FROM ballots WHERE round_id = ? AND ballot_id = ?", [round_id, ballot_id])
-    if row is not None:
-        row = dict(row)
-        row["choices"] = json.loads(row["choices"])
-    return row
+        row = store.one(f"SELECT {columns} FROM ballots WHERE round_id = ? AND ballot_id = ?", [round_id, ballot_id])
+    return _decoded(row)
+
+
+def _decoded(row: dict | None) -> dict | None:
+    """A stored ballot as the services hand it on: its choices read from JSON."""
+    if row is None:
+        return None
+    return {**row, "choices": json.loads(row["choices"])}
 
 
 def ballot_view(store: Store, text: str, *, with_ballot: bool = True, ordered: bool = True) -> dict:
@@ -106,10 +111,8 @@ def ballot_view(store: Store, text: str, *, with_ballot: bool = True, ordered: b
     if with_ballot:
         if shown.version == code_row["_version"] and shown.assembly["round_id"] == code_row["_round"]:
             # Read with the code: the round of this very snapshot.
-            ballot = None if code_row["_choices"] is None else {
-                "round_id": code_row["_round"], "ballot_id": code_row["ballot_id"],
-                "choices": json.loads(code_row["_choices"]), "source": code_row["_source"],
-                "revision": code_row["_revision"], "cast_at": code_row["_cast_at"]}
+            ballot = _decoded({c: code_row[f"_ballot_{c}"] for c in _BALLOT_COLUMNS}
+                              if code_row["_ballot_round_id"] is not None else None)
         else:  # the content moved between the two readings: the snapshot's round
             ballot = current(store, code_row["ballot_id"], shown.assembly["round_id"])
     return {
