@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -18,7 +19,8 @@ import websocket
 
 from tests.conftest import make_assembly
 from webapp import front
-from webapp.services import portal
+from webapp.services import ballots, portal
+from webapp.storage import open_store
 
 from .conftest import Kit, http
 from .test_live_socket import WAIT_S, next_version
@@ -93,6 +95,39 @@ def test_static_files_come_from_nginx_with_caching_and_pages_are_gzipped(front_k
     page = urllib.request.Request(f"{kit.url}/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
     with opener.open(page, timeout=10) as reply:
         assert reply.headers.get("Content-Encoding") == "gzip"
+
+
+def _bench_modules():
+    """bench/kit.py (the benchmark's 60-idea assembly) and bench/browser.py (bytes on the wire)."""
+    bench = str(Path(__file__).resolve().parents[2] / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    import browser
+    import kit
+    return kit, browser
+
+
+def test_the_benchmarks_sixty_idea_ballot_fits_in_4_kb_on_the_wire_in_every_language(tmp_path):
+    # The front's compression level trades CPU for bytes: this is the budget it must keep, for
+    # the longest language and large print as well as the English page the benchmark measures.
+    bench_kit, bench_browser = _bench_modules()
+    made = bench_kit.prepare(tmp_path / "data", groups=20, ideas_per_group=3, codes_needed=2)
+    store = open_store(tmp_path / "data")
+    ballots.cast(store, made["codes"][1], {idea: 1 for idea in made["idea_ids"][-5:]})  # a page after voting
+    store.close()
+    kit = Kit(tmp_path / "data", tmp_path / "server.log")
+    kit.start_args = ["--front"]
+    try:
+        kit.start()
+        sizes = {}
+        for query in ("", "?lang=cy", "?print=large", "?lang=cy&print=large"):
+            for code in made["codes"]:
+                got = bench_browser.page_bytes(kit.port, f"/b/{code}{query}")
+                assert got["status"] == 200 and got["gzip"], got
+                sizes[query or "en", code] = got["wire_bytes"]
+    finally:
+        kit.close()
+    assert len(sizes) == 8 and max(sizes.values()) <= 4096, sizes
 
 
 def test_the_topology_prints_its_address_and_its_children_die_with_it(tmp_path):

@@ -28,9 +28,10 @@ def test_ballot_page_sends_no_staff_or_field_styles(client, voting):
 
 def test_each_idea_label_is_styled_by_the_sheet_not_inline(client, voting):
     page = client.get(f"/b/{voting['codes'][0]}").get_data(as_text=True)
-    labels = re.findall(r'<label for="i\d+"[^>]*>', page)
-    assert labels and all("style=" not in label for label in labels)
-    assert ".choice label{margin:0;font-weight:400}" in style_of(page)
+    labels = re.findall(r'<label class="choice"[^>]*><input type="checkbox" name="idea"', page)
+    assert len(labels) == len(re.findall(r'name="idea"', page)) > 0
+    assert all("style=" not in label for label in labels)
+    assert ".choice label,label.choice{margin:0;font-weight:400}" in style_of(page)
 
 
 def test_saved_page_sends_no_staff_styles(client, voting):
