@@ -178,6 +178,18 @@ def report(meta: dict, rows: list[dict], found: dict) -> str:
         lines.append(f"slow clients: {rep['slow'].get('slow_clients')}")
         if rep["plain"].get("group_commit"):
             lines.append(f"group commit during the plain votes: {rep['plain']['group_commit']}")
+    fetching = found.get("fetching_screens")
+    if fetching:
+        run, plain = fetching["screens"], fetching["plain"]
+        lines.append(
+            f"\nscreens that fetch as live.js does (not a goal of its own): {fetching['opened']} screens; votes "
+            f"{run['requests_per_s']:,.0f} req/s against {plain['requests_per_s']:,.0f} without "
+            f"({fetching['throughput']:.2f}x), p99 {p99(run) or 0:,.0f} against {p99(plain) or 0:,.0f} ms "
+            f"({fetching['p99_ratio']:.2f}x), errors {run['errors']}; {fetching['fetches']} fetches "
+            f"({fetching['fetches_per_s']:,.0f}/s), p50/p99 {fetching['fetch_ms']['p50']:,.0f}/"
+            f"{fetching['fetch_ms']['p99']:,.0f} ms, nginx's answers {fetching['cache_status']}, "
+            f"failed {fetching['fetch_errors'] or 0}; kit CPU {run['kit_cpu_util'] * 100:.0f}%, "
+            f"client CPU {run['client_cpu_util'] * 100:.0f}%")
     named = [("steady", run) for run in found.get("steady", [])]
     named += [(key, found[key]) for key in ("steady_hello", "projector") if found.get(key)]
     for key, run in named:

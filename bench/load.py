@@ -109,7 +109,9 @@ async def measure(runner: Runner, plan: Plan, results: Path, deadline: float) ->
             done = await attempt("steady arrival", runner.steady())
             if done is not None:
                 out.setdefault("steady", []).append(done)
-    steps = [("steady_hello", "the bare route at the same arrival", runner.steady_hello),
+    steps = [("fetching_screens", f"{plan.screens} screens that fetch as live.js does, beside the votes",
+              runner.fetching_screens),
+             ("steady_hello", "the bare route at the same arrival", runner.steady_hello),
              ("memory", f"memory with {plan.screens} screens and {plan.idle} idle phones",
               lambda: runner.memory_loaded(idle)),
              ("projector", f"projector at {plan.projector_rate:g} ballots/s", runner.projector),

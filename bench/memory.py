@@ -57,7 +57,10 @@ def name_of(pid: int) -> str:
     """A short label: nginx master/worker, gunicorn master/worker, or the program's name."""
     line = _cmdline(pid)
     if line.startswith("nginx:"):
-        return "nginx " + ("master" if "master" in line else "worker")
+        for kind in ("master", "cache manager", "cache loader"):
+            if kind in line:
+                return f"nginx {kind}"
+        return "nginx worker"
     words = line.split()
     if "print-spooler" in words:
         return "print spooler"

@@ -42,7 +42,8 @@ class Plan:
 
     def codes_needed(self) -> int:
         closed = int(self.duration * self.codes_per_s)
-        return (self.repeats * 3 * closed + int(self.repeats * self.rate * self.steady_duration)
+        # Three closed-loop runs a round, and two for the screens that fetch.
+        return (self.repeats * 3 * closed + 2 * closed + int(self.repeats * self.rate * self.steady_duration)
                 + int(self.fsync_duration * self.codes_per_s) + int(self.projector_rate * self.projector_duration)
                 + 200)
 
@@ -180,6 +181,31 @@ class Runner:
             out.setdefault("slow", {})["slow_clients"] = rude.summary()
         await asyncio.sleep(1.0)
         return out
+
+    async def fetching_screens(self) -> dict:
+        """Votes without screens, then beside screens that fetch the projector's live part on each
+        update as live.js does (not a goal of its own: what a real screen adds to a bare socket)."""
+        p = self.plan
+        _, plain = await self.votes()
+        await asyncio.sleep(1.0)
+        crowd = Screens(fetch=True)
+        await crowd.open(self.kit.port, p.screens, p.handshake_timeout)
+        try:
+            await asyncio.sleep(1.0)  # the fetches every screen makes on opening
+            began = len(crowd.fetches.latencies)
+            _, run = await self.votes()
+            during = crowd.fetches.latencies[began:]
+        finally:
+            fetches = crowd.fetches
+            crowd.close()
+        await asyncio.sleep(1.0)
+        return {"plain": plain, "screens": run, "opened": len(crowd.screens), "fetches": len(during),
+                "fetches_per_s": round(len(during) / max(run["wall_s"], 1e-9), 1),
+                "fetch_ms": {"p50": round((pct(during, 50) or 0) * 1000, 1),
+                             "p99": round((pct(during, 99) or 0) * 1000, 1)},
+                "cache_status": fetches.cache, "fetch_errors": fetches.errors,
+                "throughput": round(run["requests_per_s"] / max(plain["requests_per_s"], 1e-9), 3),
+                "p99_ratio": round((p99(run) or 0) / max(p99(plain) or 1e-9, 1e-9), 3)}
 
     async def steady(self) -> dict:
         """Voters arriving at a steady rate (an open loop: arrivals do not wait for answers)."""

@@ -4,6 +4,10 @@ A minimal RFC 6455 client (handshake, unmasked server frames, masked close), eno
 thousand sockets cheaply on the client's one core. Every text message that is not a ping counts
 as an update; its arrival time is kept. A ballot's lag on a screen is the time from the ballot's
 acknowledgement (the POST's 303) to the first update that screen receives after it.
+
+A screen opened with `fetch` also does what live.js does with an update: it asks for the
+projector's live part (`/projector/fragment?v=VERSION`) on a keep-alive connection of its own,
+one request at a time (an update heard meanwhile asks again once that one is answered).
 """
 from __future__ import annotations
 
@@ -11,16 +15,32 @@ import asyncio
 import base64
 import bisect
 import os
+import re
 import struct
 import time
 
 from kit import HOST
 
+VERSION_RE = re.compile(rb'"version":\s*(\d+)')
+
 KEY = base64.b64encode(b"venuekit-bench-k").decode()  # any 16 bytes; the server only echoes a hash
 
 
+class Fetches:
+    """What the screens that fetch asked for and got, shared by a crowd."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.cache: dict[str, int] = {}  # nginx's X-Cache-Status -> count
+        self.errors: dict[str, int] = {}
+
+
 class Screen(asyncio.Protocol):
-    def __init__(self, opened: asyncio.Future):
+    def __init__(self, opened: asyncio.Future, fetch_port: int | None = None, fetches: Fetches | None = None):
+        self.fetch_port, self.fetches = fetch_port, fetches
+        self.conn = None
+        self.fetching = self.again = self.closing = False
+        self.version: bytes | None = None
         self.opened = opened
         self.transport: asyncio.Transport | None = None
         self.buffer = b""
@@ -67,6 +87,10 @@ class Screen(asyncio.Protocol):
                     self.pings += 1
                 else:
                     self.updates.append(now)
+                    found = VERSION_RE.search(payload)
+                    if self.fetch_port and found:
+                        self.version = found.group(1)
+                        self._ask()
             elif opcode == 0x9:  # a protocol ping: answer it, as a browser does
                 self._send(0xA, payload)
             elif opcode == 0x8:
@@ -77,12 +101,49 @@ class Screen(asyncio.Protocol):
         masked = bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
         self.transport.write(bytes([0x80 | opcode, 0x80 | len(payload)]) + mask + masked)
 
+    def _ask(self) -> None:
+        if self.fetching:
+            self.again = True
+            return
+        self.fetching = True
+        asyncio.get_running_loop().create_task(self._fetch())
+
+    async def _fetch(self) -> None:
+        import clients  # only the screens that fetch need it
+
+        try:
+            if self.conn is None:
+                self.conn = clients.Connection(self.fetch_port, "venuekit-bench-screen")
+                await self.conn.open()
+            began = time.perf_counter()
+            status, headers, _ = await asyncio.wait_for(
+                self.conn.request("GET", f"/projector/fragment?v={self.version.decode()}"), 15)
+            self.fetches.latencies.append(time.perf_counter() - began)
+            key = headers.get("x-cache-status", "none") if status == 200 else f"status {status}"
+            self.fetches.cache[key] = self.fetches.cache.get(key, 0) + 1
+        except (TimeoutError, OSError, ValueError, EOFError, asyncio.IncompleteReadError,
+                asyncio.LimitOverrunError) as exc:
+            if not self.closing:  # (closing the crowd cuts the fetches in flight)
+                reason = type(exc).__name__
+                self.fetches.errors[reason] = self.fetches.errors.get(reason, 0) + 1
+            if self.conn is not None:
+                self.conn.close()
+                self.conn = None
+        self.fetching = False
+        if self.again and not self.closed:
+            self.again = False
+            self._ask()
+
     def connection_lost(self, exc) -> None:
         self.closed = True
         if not self.opened.done():
             self.opened.set_exception(ConnectionError("closed before the handshake"))
 
     def close(self) -> None:
+        self.again, self.closing = False, True
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
         if self.transport is not None and not self.transport.is_closing():
             try:
                 self._send(0x8, struct.pack("!H", 1000))
@@ -94,10 +155,12 @@ class Screen(asyncio.Protocol):
 class Screens:
     """A crowd of open live screens."""
 
-    def __init__(self) -> None:
+    def __init__(self, fetch: bool = False) -> None:
         self.screens: list[Screen] = []
         self.failed: dict[str, int] = {}
         self.open_s = 0.0
+        self.fetch = fetch
+        self.fetches = Fetches()
 
     async def open(self, port: int, count: int, timeout: float) -> None:
         loop = asyncio.get_running_loop()
@@ -110,7 +173,8 @@ class Screens:
                 screen = None
                 try:
                     _, screen = await asyncio.wait_for(
-                        loop.create_connection(lambda: Screen(opened), HOST, port), timeout)
+                        loop.create_connection(lambda: Screen(opened, port if self.fetch else None, self.fetches),
+                                               HOST, port), timeout)
                     screen.transport.write((
                         f"GET /ws/live HTTP/1.1\r\nHost: {HOST}:{port}\r\nUpgrade: websocket\r\n"
                         f"Connection: Upgrade\r\nSec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n"

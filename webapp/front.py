@@ -39,6 +39,10 @@ class FrontConfig:
     # nginx raises its own open-file limit, unless the service manager sets it (LimitNOFILE=).
     rlimit_nofile: int | None = WORKER_CONNECTIONS * 2
     daemon: bool = False  # systemd and `serve --front` both keep nginx in the foreground
+    # nginx started as root runs its workers as `nobody`, who cannot reach a data directory
+    # under a private folder: laptop mode started as root names root here, as the rest of the
+    # kit runs. The Pi's front never starts as root (systemd gives it a user of its own).
+    user: str | None = None
 
 
 def find_nginx() -> str | None:
@@ -50,8 +54,28 @@ def find_nginx() -> str | None:
 
 
 def temp_dirs(run_dir: Path) -> dict[str, Path]:
-    # nginx needs every one of its temp paths writable at start, used or not.
-    return {name: run_dir / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    # nginx needs every one of its temp paths writable at start, used or not; "screens" holds
+    # the projector's kept answers (on a Pi, /run: memory, not the SD card).
+    return {name: run_dir / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi", "screens")}
+
+
+# How a location hands a request to the web workers (the projector's live part, and the rest).
+WEB_PROXY = """\
+            proxy_pass http://venuekit_web;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            # Set, never appended: what a phone sends in these headers is thrown away.
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Real-IP $remote_addr;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            # Whole request in, whole answer out: a worker is busy only while it computes.
+            proxy_request_buffering on;
+            proxy_buffering on;
+            proxy_buffer_size 16k;
+            proxy_buffers 16 16k;
+            proxy_connect_timeout 5s;
+            proxy_read_timeout 60s;"""
 
 
 def render(config: FrontConfig) -> str:
@@ -60,6 +84,7 @@ def render(config: FrontConfig) -> str:
     listens = "\n".join(f"        listen {address} default_server;" for address in config.listen)
     access = f"access_log {config.access_log};" if config.access_log else "access_log off;"
     return f"""# venuekit's front, rendered by webapp/front.py: edit that, not this file.
+{f"user {config.user};" if config.user else "# user: the one nginx was started as"}
 worker_processes 1;
 daemon {"on" if config.daemon else "off"};
 pid {config.run_dir / "nginx.pid"};
@@ -96,6 +121,8 @@ http {{
     fastcgi_temp_path {temps["fastcgi"]};
     uwsgi_temp_path {temps["uwsgi"]};
     scgi_temp_path {temps["scgi"]};
+    # The projector's live part (see its location): small answers, kept for a second or two.
+    proxy_cache_path {temps["screens"]} levels=1 keys_zone=venuekit_screens:256k max_size=4m inactive=30s use_temp_path=off;
 
     # Slow and stalled clients (slowloris, 1 byte/s uploads, phones that stop reading) are
     # dropped after a few seconds of silence and never reach a worker half-sent.
@@ -164,22 +191,29 @@ http {{
             expires 1d;
         }}
 
+        # The projector's live part, fetched by every open screen (live.js) each time the kit
+        # says something changed: a thousand phones on /projector would otherwise be a thousand
+        # requests to the workers twice a second. One request per change goes through; the other
+        # screens wait for it and are answered from memory. live.js names the change (?v=), so a
+        # kept answer is never older than what the screen was told; one without is kept 1-2 s.
+        # Only cookie-less requests share answers (the part is the same for everyone, but a
+        # signed-in browser's answer is never kept or given to another).
+        location = /projector/fragment {{
+{WEB_PROXY}
+            proxy_cache venuekit_screens;
+            proxy_cache_key "$scheme|$host|$request_uri|$http_accept_language";
+            proxy_cache_valid 200 1s;
+            # Browsers are told no-store (as for every page); that is for them, not for this.
+            proxy_ignore_headers Cache-Control Expires;
+            proxy_cache_bypass $http_cookie $http_authorization;
+            proxy_no_cache $http_cookie $http_authorization;
+            proxy_cache_lock on;
+            proxy_cache_lock_timeout 5s;
+            add_header X-Cache-Status $upstream_cache_status always;
+        }}
+
         location / {{
-            proxy_pass http://venuekit_web;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
-            proxy_set_header Host $http_host;
-            # Set, never appended: what a phone sends in these headers is thrown away.
-            proxy_set_header X-Forwarded-For $remote_addr;
-            proxy_set_header X-Real-IP $remote_addr;
-            proxy_set_header X-Forwarded-Proto $scheme;
-            # Whole request in, whole answer out: a worker is busy only while it computes.
-            proxy_request_buffering on;
-            proxy_buffering on;
-            proxy_buffer_size 16k;
-            proxy_buffers 16 16k;
-            proxy_connect_timeout 5s;
-            proxy_read_timeout 60s;
+{WEB_PROXY}
         }}
     }}
 }}

@@ -12,6 +12,7 @@ current user, with its configuration, pid, temp directories and log under DATA/r
 """
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -73,7 +74,8 @@ def run_front(data: Path, args) -> int:
     config = front.FrontConfig(listen=[f"{host}:{args.port}"], web=f"127.0.0.1:{web_port}",
                                live=f"127.0.0.1:{live_port}", run_dir=run_dir,
                                error_log=str(run_dir / "error.log"),
-                               access_log=str(run_dir / "access.log") if args.access_log else None)
+                               access_log=str(run_dir / "access.log") if args.access_log else None,
+                               user="root" if os.geteuid() == 0 else None)
     conf = front.write(config, run_dir / "nginx.conf")
 
     web = _venuekit(data, "serve", "--behind-front", "--host", "127.0.0.1", "--port", str(web_port),

@@ -13,6 +13,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import websocket
@@ -95,6 +97,49 @@ def test_static_files_come_from_nginx_with_caching_and_pages_are_gzipped(front_k
     page = urllib.request.Request(f"{kit.url}/api/v1/openapi.json", headers={"Accept-Encoding": "gzip"})
     with opener.open(page, timeout=10) as reply:
         assert reply.headers.get("Content-Encoding") == "gzip"
+
+
+def fragment(kit: Kit, query: str, **headers: str) -> tuple[str, str]:
+    """The projector's live part through nginx: (body, nginx's cache status)."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    request = urllib.request.Request(f"{kit.url}/projector/fragment{query}", headers=headers)
+    with opener.open(request, timeout=10) as reply:
+        assert reply.status == 200
+        return reply.read().decode(), reply.headers.get("X-Cache-Status", "")
+
+
+def test_a_room_of_screens_asking_for_one_change_costs_the_workers_one_request(front_kit):
+    kit = front_kit
+    made = make_assembly(kit.store, groups=3, voters=2)
+    with ThreadPoolExecutor(32) as pool:
+        answers = list(pool.map(lambda _: fragment(kit, "?v=7"), range(64)))
+    assert Counter(status for _, status in answers) == {"MISS": 1, "HIT": 63}
+    assert len({body for body, _ in answers}) == 1 and 'id="count-ballots">0/' in answers[0][0]
+    # A ballot is a new change: the screens' next fetch names it and sees it.
+    assert cast(kit, made["codes"][0], made["ideas"][0]["id"]).status == 200
+    body, status = fragment(kit, "?v=8")
+    assert status == "MISS" and 'id="count-ballots">1/' in body
+    # Asked without naming a change (an older live.js), an answer is kept for two seconds at most
+    # (nginx counts whole seconds: "1s" ends when the clock has passed the next second).
+    fragment(kit, "")
+    time.sleep(2.1)
+    assert cast(kit, made["codes"][1], made["ideas"][0]["id"]).status == 200
+    body, status = fragment(kit, "")
+    assert status in ("MISS", "EXPIRED") and 'id="count-ballots">2/' in body
+
+
+def test_kept_projector_answers_follow_the_language_and_never_serve_a_signed_in_browser(front_kit):
+    kit = front_kit
+    make_assembly(kit.store, groups=3, voters=2)
+    welsh, _ = fragment(kit, "?v=3", **{"Accept-Language": "cy"})
+    english, status = fragment(kit, "?v=3", **{"Accept-Language": "en"})
+    assert status == "MISS" and welsh != english and "ballots cast" in english and "ballots cast" not in welsh
+    assert fragment(kit, "?v=3", **{"Accept-Language": "cy"}) == (welsh, "HIT")
+    # A browser with a cookie goes to the workers, and its answer is kept for no one.
+    _, status = fragment(kit, "?v=4", Cookie="session=x")
+    assert status == "BYPASS"
+    _, status = fragment(kit, "?v=4")
+    assert status == "MISS"
 
 
 def _bench_modules():

@@ -21,6 +21,8 @@ def test_the_wall_pages_itself_and_the_countdown_ticks(front_kit, browser):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url) if "/projector/fragment" in request.url else None)
     page.goto(kit.url + "/projector/")
     page.evaluate("window.__stillTheSamePage = 'yes'")
     pager = page.locator(".pager")
@@ -42,4 +44,6 @@ def test_the_wall_pages_itself_and_the_countdown_ticks(front_kit, browser):
     timer.stop(kit.store)
     expect(countdown).to_have_count(0, timeout=LIVE_TIMEOUT_MS)
     assert not errors, errors
+    # Each fetch names the change it follows, so the front can answer a room of screens at once.
+    assert fetched and all(re.search(r"[?&]v=\d+", url) for url in fetched), fetched
     context.close()

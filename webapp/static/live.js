@@ -100,10 +100,16 @@
   box.addEventListener("focusout", function () {
     setTimeout(function () { if (stale && !busy(box)) { refresh(); } }, 0);
   });
+  // The change last heard of rides on each fetch (?v=): the front answers a room of screens
+  // asking for the same change from one request to the kit (webapp/front.py).
+  var heard = null;
+  function withVersion(address) {
+    return heard === null ? address : address + (address.indexOf("?") < 0 ? "?" : "&") + "v=" + heard;
+  }
   function refresh() {
     if (fetching) { again = true; return; }
     fetching = true;
-    fetch(url, {credentials: "same-origin", cache: "no-store"}).then(function (r) {
+    fetch(withVersion(url), {credentials: "same-origin", cache: "no-store"}).then(function (r) {
       return r.ok ? r.text() : null;
     }).then(function (html) {
       if (html !== null) { apply(html); }
@@ -117,7 +123,7 @@
     var ws = new WebSocket(proto + location.host + "/ws/live");
     ws.onmessage = function (event) {
       var data = JSON.parse(event.data);
-      if (data.version !== undefined) { refresh(); }
+      if (data.version !== undefined) { heard = data.version; refresh(); }
     };
     ws.onclose = function () {
       setTimeout(function () { connect(Math.min(delay * 2, 10000)); }, delay);
