@@ -188,7 +188,8 @@ def report(meta: dict, rows: list[dict], found: dict) -> str:
             f"({fetching['p99_ratio']:.2f}x), errors {run['errors']}; {fetching['fetches']} fetches "
             f"({fetching['fetches_per_s']:,.0f}/s), p50/p99 {fetching['fetch_ms']['p50']:,.0f}/"
             f"{fetching['fetch_ms']['p99']:,.0f} ms, nginx's answers {fetching['cache_status']}, "
-            f"failed {fetching['fetch_errors'] or 0}; kit CPU {run['kit_cpu_util'] * 100:.0f}%, "
+            f"failed {fetching['fetch_errors'] or 0}; PSS of the kit with them open "
+            f"{fetching.get('pss_mb_with_screens', 0):,.0f} MB; kit CPU {run['kit_cpu_util'] * 100:.0f}%, "
             f"client CPU {run['client_cpu_util'] * 100:.0f}%")
     named = [("steady", run) for run in found.get("steady", [])]
     named += [(key, found[key]) for key in ("steady_hello", "projector") if found.get(key)]

@@ -195,6 +195,7 @@ class Runner:
             began = len(crowd.fetches.latencies)
             _, run = await self.votes()
             during = crowd.fetches.latencies[began:]
+            held = self.kit.memory()  # the screens still open, the voters gone
         finally:
             fetches = crowd.fetches
             crowd.close()
@@ -205,6 +206,7 @@ class Runner:
                              "p99": round((pct(during, 99) or 0) * 1000, 1)},
                 "cache_status": fetches.cache, "fetch_errors": fetches.errors,
                 "throughput": round(run["requests_per_s"] / max(plain["requests_per_s"], 1e-9), 3),
+                "pss_mb_with_screens": round(held["total_pss_kB"] / 1024, 1),
                 "p99_ratio": round((p99(run) or 0) / max(p99(plain) or 1e-9, 1e-9), 3)}
 
     async def steady(self) -> dict:

@@ -4,6 +4,7 @@ Not timed: the benchmark measures; these check that it works and stays up under 
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -100,12 +101,17 @@ def test_static_files_come_from_nginx_with_caching_and_pages_are_gzipped(front_k
 
 
 def fragment(kit: Kit, query: str, **headers: str) -> tuple[str, str]:
-    """The projector's live part through nginx: (body, nginx's cache status)."""
+    """The projector's live part through nginx: (body, nginx's cache status), ungzipped."""
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
     request = urllib.request.Request(f"{kit.url}/projector/fragment{query}", headers=headers)
     with opener.open(request, timeout=10) as reply:
         assert reply.status == 200
-        return reply.read().decode(), reply.headers.get("X-Cache-Status", "")
+        body = reply.read()
+        gzipped = reply.headers.get("Content-Encoding") == "gzip"
+        assert gzipped == ("gzip" in headers.get("Accept-Encoding", ""))
+        # Compressed by the app, not by nginx on the way out (nginx's own gzip streams, chunked).
+        assert reply.headers.get("Content-Length") == str(len(body))
+        return (gzip.decompress(body) if gzipped else body).decode(), reply.headers.get("X-Cache-Status", "")
 
 
 def test_a_room_of_screens_asking_for_one_change_costs_the_workers_one_request(front_kit):
@@ -126,6 +132,18 @@ def test_a_room_of_screens_asking_for_one_change_costs_the_workers_one_request(f
     assert cast(kit, made["codes"][1], made["ideas"][0]["id"]).status == 200
     body, status = fragment(kit, "")
     assert status in ("MISS", "EXPIRED") and 'id="count-ballots">2/' in body
+
+
+def test_a_kept_projector_answer_is_gzipped_once_not_per_screen(front_kit):
+    kit = front_kit
+    make_assembly(kit.store, groups=3, voters=2)
+    plain, status = fragment(kit, "?v=5")
+    assert status == "MISS"
+    # Gzipped by the app, kept as it is, and handed out as it is whatever way a phone says gzip.
+    zipped, status = fragment(kit, "?v=5", **{"Accept-Encoding": "gzip"})
+    assert status == "MISS" and zipped == plain
+    assert fragment(kit, "?v=5", **{"Accept-Encoding": "gzip, deflate, br"}) == (plain, "HIT")
+    assert fragment(kit, "?v=5") == (plain, "HIT")
 
 
 def test_kept_projector_answers_follow_the_language_and_never_serve_a_signed_in_browser(front_kit):
@@ -232,4 +250,6 @@ def test_the_rendered_configuration_passes_nginx_own_check(tmp_path):
                       f"worker_connections {front.WORKER_CONNECTIONS}", "proxy_set_header X-Forwarded-For $remote_addr",
                       "proxy_set_header Upgrade $http_upgrade", "gzip on", "proxy_request_buffering on"):
         assert directive in text, directive
-    assert front.WORKER_CONNECTIONS >= 2 * 1000 + 1000 + 16  # screens (two connections each) + phones
+    # 1,000 screens (their socket, its upstream, the keep-alive their page fetches on), 500 phones
+    # voting (each a client and an upstream connection at worst) and 1,000 idle phones.
+    assert front.WORKER_CONNECTIONS >= 3 * 1000 + 2 * 500 + 1000 + 16

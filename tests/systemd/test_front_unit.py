@@ -26,7 +26,7 @@ def test_the_front_runs_debians_nginx_with_the_rendered_configuration_unprivileg
         assert last(u, "Service", key) == value, key
     assert words(u, "Service", "SystemCallFilter")[:1] == ["@system-service"]
     assert not last(u, "Service", "AmbientCapabilities")  # port 8000 needs no privilege
-    assert int(last(u, "Service", "LimitNOFILE")) >= front.WORKER_CONNECTIONS
+    assert int(last(u, "Service", "LimitNOFILE")) >= 2 * front.WORKER_CONNECTIONS  # connections, and files beside them
     assert last(u, "Service", "RuntimeDirectory") == "venuekit-front"
     assert "venuekit-web.service" in words(u, "Unit", "Wants")
     assert "venuekit-live.service" in words(u, "Unit", "Wants")
