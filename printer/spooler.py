@@ -54,8 +54,8 @@ class JobStore(Protocol):
         """The oldest queued job if its retry time (if any) has come, else None: while the
         oldest waits, nothing behind it prints."""
 
-    def mark_printing(self, job_id: Any) -> None:
-        """The job is being sent now."""
+    def mark_printing(self, job_id: Any) -> bool:
+        """The job is being sent now; False if it was no longer queued (another spooler took it)."""
 
     def mark_printed(self, job_id: Any) -> None:
         """The printer took the whole job."""
@@ -124,7 +124,8 @@ class Spooler:
         job = self.store.next_due(now) or self._probe(now)
         if job is None:
             return None
-        self.store.mark_printing(job.id)
+        if not self.store.mark_printing(job.id):
+            return None  # another spooler on the same queue took it between the two steps
         # Loaded with the first job, not with this module (see devices.py).
         from .escpos_raster import to_escpos
         from .layouts import render_job
@@ -280,9 +281,12 @@ class MemoryJobStore:
         job.history.append(status)
         return job
 
-    def mark_printing(self, job_id: int) -> None:
+    def mark_printing(self, job_id: int) -> bool:
         with self._lock:
+            if self._jobs[job_id].status != "queued":
+                return False
             self._move(job_id, ("queued",), "printing")
+            return True
 
     def mark_printed(self, job_id: int) -> None:
         with self._lock:

@@ -119,6 +119,24 @@ def test_a_job_interrupted_by_a_crash_prints_again_after_restart(store):
     assert statuses(store) == ["printed"] and len(device.jobs) == 1
 
 
+def test_a_job_another_spooler_took_is_not_printed_twice(store):
+    make_assembly(store, phase="setup", groups=1)
+    queue.group_cards(store, KIT, 0)
+
+    class Beaten(SqliteJobStore):
+        """Finds the job due, but another spooler on the same database marks it first."""
+
+        def next_due(self, now):
+            job = super().next_due(now)
+            if job is not None:
+                assert SqliteJobStore(self.store).mark_printing(job.id)
+            return job
+
+    device = open_printer({"kind": "dummy", "width": 384})
+    assert Spooler(Beaten(store), device).run_once() is None
+    assert device.jobs == [] and statuses(store) == ["printing"]
+
+
 def test_print_button_prints_the_next_group_each_time_then_more_slips(store):
     make_assembly(store, phase="setup", groups=2)
     queue.next_group_card(store, KIT, 2)

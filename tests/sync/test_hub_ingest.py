@@ -234,7 +234,7 @@ def test_online_room_votes_on_venue_ideas_and_counts_in_the_combined_tally(kit, 
     for code in online:
         page = web.get(f"/b/{code}").get_data(as_text=True)
         assert made["ideas"][1]["title"] in page
-        number = re.search(r'value="(\d+)"[^>]*>\s*<label[^>]*><span class="num">#\d+</span> <strong>' +
+        number = re.search(r'name="idea" value="(\d+)"[^>]*><span><span class="num">#\1</span> <strong>' +
                            re.escape(made["ideas"][1]["title"]), page)
         assert number, "the venue's idea is on the online ballot"
         response = web.post(f"/b/{code}", data={"csrf_token": csrf_from(page), "idea": [number.group(1)]})

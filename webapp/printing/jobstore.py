@@ -40,18 +40,19 @@ class SqliteJobStore:
             return None
         return Job(row["id"], row["kind"], json.loads(row["payload"]), row["attempts"], bool(row["reprint"]))
 
-    def _move(self, job_id: str, expected: tuple[str, ...], **changes) -> None:
+    def _move(self, job_id: str, expected: tuple[str, ...], **changes) -> bool:
+        """Whether the job was in one of the `expected` states (and so was moved)."""
         changes["updated_at"] = now()
         assignments = ", ".join(f"{name} = :{name}" for name in changes)
         marks = ", ".join(f"'{status}'" for status in expected)
         with self.store.write() as db:
-            db.execute(
+            return db.execute(
                 f"UPDATE print_jobs SET {assignments} WHERE id = :job_id AND status IN ({marks})",
                 {**changes, "job_id": job_id},
-            )
+            ).rowcount == 1
 
-    def mark_printing(self, job_id: str) -> None:
-        self._move(job_id, ("queued",), status="printing")
+    def mark_printing(self, job_id: str) -> bool:
+        return self._move(job_id, ("queued",), status="printing")
 
     def mark_printed(self, job_id: str) -> None:
         self._move(job_id, ("printing",), status="printed", printed_at=now(), last_error=None,
