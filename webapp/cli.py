@@ -404,7 +404,9 @@ def _start_spooler_process(app, data: Path, url: str) -> None:
     queue.kit_ready(store, kit, only_if_no_organiser=True)
     settings = printer_settings(app.config, data)
     print(f"venuekit: print previews go to {settings.get('dir', 'the printer')}", flush=True)
-    spooler = subprocess.Popen([sys.executable, "-m", "webapp.cli", "--data", str(data), "print-spooler"],
+    from webapp.topology import venuekit_command
+
+    spooler = subprocess.Popen(venuekit_command(data, "print-spooler"),
                                stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
     atexit.register(_stop_child, spooler)
 

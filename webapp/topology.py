@@ -33,8 +33,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _venuekit(data: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "webapp.cli", "--data", str(data), *args]
+def venuekit_command(data: Path, *args: str) -> list[str]:
+    """The command that runs `venuekit --data DATA ARGS` as a child of this process. -P: the
+    working directory is never on the child's import path (the Pi's units run the console
+    script, which has the same effect), so a file named like a module there is not imported."""
+    return [sys.executable, "-P", "-m", "webapp.cli", "--data", str(data), *args]
 
 
 def _answers(host: str, port: int, path: str) -> bool:
@@ -78,7 +81,7 @@ def run_front(data: Path, args) -> int:
                                user="root" if os.geteuid() == 0 else None)
     conf = front.write(config, run_dir / "nginx.conf")
 
-    web = _venuekit(data, "serve", "--behind-front", "--host", "127.0.0.1", "--port", str(web_port),
+    web = venuekit_command(data, "serve", "--behind-front", "--host", "127.0.0.1", "--port", str(web_port),
                     "--public-url", url)
     if args.workers:
         web += ["--workers", str(args.workers)]
@@ -90,7 +93,7 @@ def run_front(data: Path, args) -> int:
         web.append("--access-log")
     commands = {
         "web": web,
-        "live": _venuekit(data, "live", "--host", "127.0.0.1", "--port", str(live_port)),
+        "live": venuekit_command(data, "live", "--host", "127.0.0.1", "--port", str(live_port)),
         "nginx": [nginx, "-e", str(run_dir / "error.log"), "-p", str(run_dir), "-c", str(conf)],
     }
     stop = threading.Event()

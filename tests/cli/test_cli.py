@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from webapp.cli import build_parser, main
+from webapp.topology import venuekit_command
 from webapp.domain import codes
 from webapp.services import assembly, auth
 from webapp.storage import open_store
@@ -114,3 +115,15 @@ def test_print_kit_ready_uses_the_kits_address_and_port(tmp_path, monkeypatch, c
     payload = json.loads(open_store(tmp_path).one("SELECT payload FROM print_jobs WHERE kind = 'kit_ready'")["payload"])
     assert payload["url"] == url
     assert payload["setup_url"] == f"{url}organiser/signin"
+
+
+def test_a_child_of_the_kit_never_imports_from_the_working_directory(tmp_path):
+    # Laptop mode starts its web workers, live process and spooler this way: a folder named
+    # like one of the kit's packages where it was started must not stand in for it.
+    decoy = tmp_path / "webapp"
+    decoy.mkdir()
+    (decoy / "__init__.py").write_text("raise SystemExit('the decoy was imported')\n")
+    done = subprocess.run(venuekit_command(tmp_path / "data", "--help"), cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "decoy" not in done.stderr and "print-spooler" in done.stdout
