@@ -3,7 +3,7 @@ import pytest
 
 from tests.conftest import make_assembly
 from webapp.printing import queue
-from webapp.services import auth
+from webapp.services import auth, rounds
 
 
 @pytest.fixture
@@ -103,3 +103,17 @@ def test_every_request_model_forbids_unknown_fields():
     for model in vars(schemas).values():
         if isinstance(model, type) and issubclass(model, schemas.Request) and model is not schemas.Request:
             assert model.model_json_schema()["additionalProperties"] is False, model
+
+
+def test_the_exports_round_is_in_the_document_and_refused_as_documented(doc, client, store, org):
+    make_assembly(store, groups=2, voters=1)
+    export = doc["paths"]["/api/v1/export/{name}.{fmt}"]["get"]
+    query = [p for p in export["parameters"] if p["in"] == "query"]
+    assert query == [{"name": "round", "in": "query", "required": False,
+                      "schema": {"type": "integer", "minimum": 1, "maximum": rounds.MAX_ROUNDS,
+                                 "description": "The round's number; the current round without it."}}]
+    assert client.get("/api/v1/export/tally.json?round=1", headers=org).status_code == 200
+    for value, status in (("abc", 422), ("0", 422), (str(rounds.MAX_ROUNDS + 1), 422), ("7", 404)):
+        reply = client.get(f"/api/v1/export/tally.json?round={value}", headers=org)
+        assert reply.status_code == status and str(status) in export["responses"], value
+        assert reply.get_json()["error"]["code"]

@@ -57,11 +57,12 @@ class Operation:
     errors: tuple[int, ...] = ()
     params: dict[str, dict] = field(default_factory=dict)
     description: str = ""
+    query: dict[str, dict] = field(default_factory=dict)  # optional query parameters: name -> schema
 
 
 def operation(summary: str, *, response: Any, auth: str | None = None, body: type[BaseModel] | None = None,
               status: int = 200, errors: tuple[int, ...] = (), params: dict[str, dict] | None = None,
-              description: str = "") -> Callable:
+              description: str = "", query: dict[str, dict] | None = None) -> Callable:
     """Declare a route of /api/v1.
 
     response: a model, [model] for a list of them, or {media type: JSON schema}.
@@ -71,7 +72,7 @@ def operation(summary: str, *, response: Any, auth: str | None = None, body: typ
     """
     if auth not in AUTH_KINDS:
         raise ValueError(f"unknown auth kind {auth!r}")
-    declared = Operation(summary, response, auth, body, status, tuple(errors), params or {}, description)
+    declared = Operation(summary, response, auth, body, status, tuple(errors), params or {}, description, query or {})
 
     def decorate(view: Callable) -> Callable:
         @wraps(view)

@@ -77,9 +77,12 @@ def _operation(endpoint: str, path: str, op: Operation, refs: dict, method: str 
     elif op.auth == "optional":
         doc["security"] = [{}, BEARER]
     names = re.findall(r"{([^}]+)}", path)
-    if names:
-        doc["parameters"] = [{"name": name, "in": "path", "required": True,
-                              "schema": op.params.get(name, PARAMS.get(name, ID_PARAM))} for name in names]
+    parameters = [{"name": name, "in": "path", "required": True,
+                   "schema": op.params.get(name, PARAMS.get(name, ID_PARAM))} for name in names]
+    parameters += [{"name": name, "in": "query", "required": False, "schema": schema}
+                   for name, schema in op.query.items()]
+    if parameters:
+        doc["parameters"] = parameters
     return doc
 
 

@@ -126,8 +126,10 @@ def delete_steward(steward_id: str):
 
 @bp.get("/export/<name>.<fmt>")
 @operation("Export ideas, ballots or tally as csv or json", auth="organiser", params=EXPORT_PARAMS,
+           query={"round": {"type": "integer", "minimum": 1, "maximum": rounds.MAX_ROUNDS,
+                            "description": "The round's number; the current round without it."}},
            response={"text/csv": {"schema": {"type": "string"}}, "application/json": {"schema": {}}},
-           errors=(404,))
+           errors=(404, 422))
 def export(name: str, fmt: str):
     if name not in ("ideas", "ballots", "tally") or fmt not in ("csv", "json"):
         raise NotFound("unknown_export", N_("Exports are ideas, ballots or tally, as csv or json."))
