@@ -187,9 +187,11 @@ def _harden_and_compress(response):
     if (response.mimetype or "").startswith("text/html"):
         response.headers.setdefault("Cache-Control", "no-store")
     if (
-        # Behind the front, nginx compresses (in C, outside the workers' time).
-        not current_app.config.get("BEHIND_FRONT")
-        and "gzip" in request.headers.get("Accept-Encoding", "")
+        # Behind the front, nginx compresses (in C, outside the workers' time), except an answer
+        # the front keeps for many screens (`compress_in_app`, the projector's live part).
+        (not current_app.config.get("BEHIND_FRONT") or getattr(response, "compress_in_app", False))
+        # Content-coding names are case-insensitive (the front's map reads them so too).
+        and "gzip" in request.headers.get("Accept-Encoding", "").lower()
         and not response.direct_passthrough
         and response.status_code == 200
         and response.mimetype.split("/")[0] in ("text", "application")

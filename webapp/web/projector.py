@@ -16,10 +16,9 @@ through the pages on its own, and a new idea appears on whichever page it falls.
 from __future__ import annotations
 
 import functools
-import gzip
 from typing import Any, Sequence
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, render_template, request, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
@@ -174,13 +173,9 @@ def screen():
 
 @bp.get("/fragment")
 def fragment():
-    html = render_template("_projector_body.html", **_context())
-    if current_app.config.get("BEHIND_FRONT") and "gzip" in request.headers.get("Accept-Encoding", "").lower():
-        # The front keeps this answer for a room of screens (webapp/front.py) and would gzip it
-        # again for each of them: three quarters of what a kept answer cost. Compressed here,
-        # once per change, it goes out as it is; the front keeps a plain copy for the rest.
-        response = Response(gzip.compress(html.encode(), compresslevel=6), mimetype="text/html")
-        response.headers["Content-Encoding"] = "gzip"
-        response.headers["Vary"] = "Accept-Encoding"
-        return response
-    return html
+    response = make_response(render_template("_projector_body.html", **_context()))
+    # The front keeps this answer for a room of screens (webapp/front.py) and would gzip it
+    # again for each of them: three quarters of what a kept answer cost. So the app compresses
+    # it even behind the front (webapp/app.py), once per change; the front keeps a plain copy too.
+    response.compress_in_app = True
+    return response
